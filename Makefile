@@ -1,0 +1,37 @@
+# Backpropagation by hand -- course commands.  Only python3 (>= 3.10) and make are assumed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: demo test release outputs lab clean
+
+$(STAMP): requirements.txt pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	touch $(STAMP)
+
+## demo: the instructor cycle on demo submissions (release, autograde, feedback, export, table)
+demo: $(STAMP)
+	$(PY) -m course.instructor demo
+
+## test: the whole test suite
+test: $(STAMP)
+	$(PY) -m pytest
+
+## release: regenerate release/ from source/ with nbgrader generate_assignment
+release: $(STAMP)
+	$(PY) -m course.instructor release
+
+## outputs: re-execute source notebooks in place so their stored outputs (checked by nbval) are current
+outputs: $(STAMP)
+	$(PY) -m course.instructor outputs
+
+## lab: JupyterLab on the student view (release/), with nbgrader's extension
+lab: $(STAMP)
+	cd release && ../$(VENV)/bin/jupyter lab
+
+clean:
+	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv .pytest_cache

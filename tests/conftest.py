@@ -1,0 +1,30 @@
+"""Shared fixtures: the repository root and a throw-away copy of the course for nbgrader runs."""
+import shutil
+from pathlib import Path
+
+import pytest
+
+from course.instructor import assignments, use_this_python_for_tools
+
+ROOT = Path(__file__).resolve().parents[1]
+use_this_python_for_tools()  # nbgrader runs the `alembic` executable by name
+
+
+def copy_course(dest: Path) -> Path:
+    """Copy what an instructor's course folder holds (source, release, config, catalogue) to dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("source", "release"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copytree(ROOT / "tests" / "catalogue", dest / "tests" / "catalogue",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+@pytest.fixture
+def course_copy(tmp_path, monkeypatch):
+    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+    return copy_course(tmp_path / "course")
+
+
+ASSIGNMENTS = assignments(ROOT)
