@@ -11,10 +11,17 @@ from .checks import (CheckFailed, call, call_recording_warnings, check_array, ch
                      check_no_warnings)
 from .gradcheck import (KinkWarning, check_gradient, gradient_table, numerical_gradient,
                         numerical_vjp, rel_error)
-from .symbolic import check_symbolic
 from .nn import sigmoid
 from . import tolerances
 
 __all__ = ["CheckFailed", "call", "call_recording_warnings", "check_array", "check_equal", "check_no_warnings",
            "KinkWarning", "check_gradient", "gradient_table", "numerical_gradient",
            "numerical_vjp", "rel_error", "check_symbolic", "sigmoid", "tolerances"]
+
+
+def __getattr__(name):
+    # sympy takes ~0.35 s to import; only notebooks that check symbolic answers pay for it.
+    if name == "check_symbolic":
+        from .symbolic import check_symbolic
+        return check_symbolic
+    raise AttributeError(f"module 'course' has no attribute {name!r}")
