@@ -124,10 +124,30 @@ def build_submission(source_nb, release_nb, replace: dict[str, str] | None = Non
     return nb
 
 
+def variant_code(notebooks: dict, variant: dict) -> str:
+    """The code of a known-wrong variant: its ``code``, or the reference answer with ``patch`` applied.
+
+    ``patch`` is a list of (old, new) string replacements on the reference solution of
+    ``variant["cell"]``; every ``old`` must occur in it (a stale patch is an error, not a no-op).
+    """
+    if "code" in variant:
+        return variant["code"]
+    for src, _ in notebooks.values():
+        for cell in src.cells:
+            if nbgrader_meta(cell).get("grade_id") == variant["cell"]:
+                code = solution_code(cell.source)
+                for old, new in variant["patch"]:
+                    if old not in code:
+                        raise CourseError(f"the patch {old!r} does not apply to the solution of {variant['cell']}.")
+                    code = code.replace(old, new)
+                return code
+    raise CourseError(f"no solution cell {variant['cell']!r} for this variant.")
+
+
 def load_catalogue(root: Path, assignment: str) -> dict:
     """The known-wrong variants of an assignment, from tests/catalogue/<assignment>.py.
 
-    Returns ``{description: {"cell": grade_id, "code": str, "loses": [test grade_ids]}}``
+    Returns ``{description: {"cell": grade_id, "code": str or "patch": [(old, new)], "loses": [test ids]}}``
     (empty when the assignment has no catalogue yet).
     """
     path = root / "tests" / "catalogue" / f"{assignment}.py"
@@ -294,7 +314,7 @@ def make_demo_submissions(root: Path, assignment: str) -> None:
     # partly wrong: every other exercise gets its first known-wrong variant
     first_by_cell = {}
     for variant in variants.values():
-        first_by_cell.setdefault(variant["cell"], variant["code"])
+        first_by_cell.setdefault(variant["cell"], variant_code(notebooks, variant))
     partial = dict(list(first_by_cell.items())[::2])
     for student, kwargs in (("demo-reference", {}), ("demo-blank", {"blank": True}),
                             ("demo-partial", {"replace": partial})):

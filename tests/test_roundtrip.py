@@ -12,7 +12,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from course.instructor import (CourseError, build_submission, database_url, grade, load_catalogue,
-                               nbgrader_meta, preflight, release_notebooks, write_submission)
+                               nbgrader_meta, preflight, release_notebooks, variant_code,
+                               write_submission)
 from conftest import ASSIGNMENTS, ROOT, copy_course
 
 
@@ -67,10 +68,11 @@ def grade_class(base, assignment, students, bad_inputs=True, parts=None):
 def test_autograde_round_trip(assignment, tmp_path, monkeypatch):
     monkeypatch.delenv("COURSE_DB_URL", raising=False)
     variants = load_catalogue(ROOT, assignment)
+    notebooks = release_notebooks(ROOT, assignment)
     assert variants, f"tests/catalogue/{assignment}.py lists no known-wrong variants"
     students = {"honest-reference": {}, "honest-blank": {"blank": True}}
     for description, variant in variants.items():
-        students[slug(description)] = {"replace": {variant["cell"]: variant["code"]}}
+        students[slug(description)] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
 
     scores, results, roots = grade_class(tmp_path, assignment, students)
 
@@ -116,4 +118,5 @@ def test_catalogue_cells_exist():
         ids = {nbgrader_meta(c).get("grade_id") for src, _ in notebooks.values() for c in src.cells}
         for description, variant in load_catalogue(ROOT, assignment).items():
             assert variant["cell"] in ids, description
+            assert variant_code(notebooks, variant).strip(), description  # patches still apply
             assert set(variant["loses"]) <= ids, description
