@@ -132,6 +132,11 @@ def check_array(name: str, got, expected, *, rtol: float = ANALYTIC["rtol"],
             msg += " The entries would fit, but the dimensions of size 1 differ (check reshapes, keepdims and [:, None])."
         elif got.size == expected.size:
             msg += " It has the right number of entries in the wrong layout."
+        for description, value in (wrong or {}).items():
+            value = np.asarray(value)
+            if value.shape == got.shape and got.dtype.kind in "fiu" and _close(got.astype(float), value.astype(float), rtol, atol):
+                msg += f"\n  diagnosis: your answer matches a known mistake: {description}."
+                break
         raise CheckFailed(msg)
     if dtype is not None and got.dtype != np.dtype(dtype):
         raise CheckFailed(f"{name} has dtype {got.dtype}, expected {np.dtype(dtype)}.")

@@ -96,3 +96,9 @@ def test_call_turns_the_release_stub_into_a_plain_message():
     def softmax(z):
         raise NotImplementedError()
     assert "softmax is not implemented yet" in fails(call, softmax, 1.0)
+
+
+def test_catalogue_is_consulted_when_the_shape_is_wrong_too():
+    dz = np.arange(6.0).reshape(2, 3)
+    msg = fails(check_array, "db", dz.mean(axis=1), dz.sum(axis=0), wrong={"the mean over the wrong axis": dz.mean(axis=1)})
+    assert "wrong shape" in msg and "known mistake: the mean over the wrong axis" in msg
