@@ -262,8 +262,8 @@ def in_gradebook(root: Path, assignment: str) -> bool:
             return False
 
 
-def grade(root: Path, assignment: str) -> Preflight:
-    """autograde, generate_feedback for one assignment; bad submissions are named and skipped."""
+def grade(root: Path, assignment: str, feedback: bool = True) -> Preflight:
+    """autograde (and generate_feedback) for one assignment; bad submissions are named and skipped."""
     check = preflight(root, assignment)
     if not in_gradebook(root, assignment):
         print(f"NOTE: the gradebook has no record of {assignment} yet; creating it with "
@@ -276,7 +276,8 @@ def grade(root: Path, assignment: str) -> Preflight:
         proc = run_nbgrader(root, "autograde", assignment, "--force", *exclude)
         if proc.returncode != 0:
             check.problems.append(f"nbgrader autograde {assignment} reported failures (log above).")
-        run_nbgrader(root, "generate_feedback", assignment, "--force", *exclude)
+        if feedback:
+            run_nbgrader(root, "generate_feedback", assignment, "--force", *exclude)
     return check
 
 

@@ -1,10 +1,11 @@
 """Shared fixtures: the repository root and a throw-away copy of the course for nbgrader runs."""
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-from course.instructor import assignments, use_this_python_for_tools
+from course.instructor import assignments, release, use_this_python_for_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 use_this_python_for_tools()  # nbgrader runs the `alembic` executable by name
@@ -28,3 +29,16 @@ def course_copy(tmp_path, monkeypatch):
 
 
 ASSIGNMENTS = assignments(ROOT)
+
+
+@pytest.fixture(scope="session")
+def generated_course(tmp_path_factory):
+    """A course copy in which `nbgrader generate_assignment` has run for every assignment.
+
+    Its release/ is what source/ generates now, and its gradebook knows every assignment,
+    so graded copies can start from it without generating again.
+    """
+    os.environ.pop("COURSE_DB_URL", None)
+    root = copy_course(tmp_path_factory.mktemp("generated") / "course")
+    release(root)
+    return root

@@ -6,6 +6,7 @@ reference -> full marks; blank release -> 0 on every graded cell; every known-wr
 reported in one sentence and the rest of the class is still graded.
 """
 import os
+import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -14,7 +15,7 @@ from nbgrader.api import Gradebook
 from course.instructor import (CourseError, build_submission, database_url, grade, load_catalogue,
                                nbgrader_meta, preflight, release_notebooks, variant_code,
                                write_submission)
-from conftest import ASSIGNMENTS, ROOT, copy_course
+from conftest import ASSIGNMENTS, ROOT
 
 
 def slug(description: str) -> str:
@@ -34,47 +35,70 @@ def cell_scores(root, assignment):
     return out
 
 
-def grade_class(base, assignment, students, bad_inputs=True, parts=None):
-    """Autograde ``students`` ({id: build_submission kwargs}) split over independent course copies.
+WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", (os.cpu_count() or 1) + 1))
 
-    Each copy has its own SQLite gradebook, so the copies are graded at the same time
-    (one nbgrader process each) without concurrent writers.  Returns
-    ({student: {grade_id: (score, max)}}, [Preflight per copy], [copy roots]).
+
+def class_roster(assignment):
+    """{student id: build_submission kwargs}: the honest pair and one student per known-wrong variant."""
+    notebooks = release_notebooks(ROOT, assignment)
+    students = {"honest-reference": {}, "honest-blank": {"blank": True}}
+    for description, variant in load_catalogue(ROOT, assignment).items():
+        students[slug(description)] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
+    return students
+
+
+@pytest.fixture(scope="module")
+def graded_class(generated_course, tmp_path_factory):
+    """Every assignment's roster autograded by nbgrader, split over WORKERS course copies.
+
+    Each copy starts from the generated course (release and gradebook ready) and has its own
+    SQLite gradebook, so the copies are graded at the same time without concurrent writers.
+    The honest students, the bad inputs and generate_feedback live in copy 0.
+    Returns {assignment: (scores {student: {grade_id: (score, max)}}, [Preflight per copy])}.
     """
-    parts = parts or max(1, min(len(students), os.cpu_count() or 1))
-    ids = sorted(students)
-    groups = [ids[i::parts] for i in range(parts)]
-    roots = [copy_course(base / f"part{i}") for i in range(parts)]
-    for root, group in zip(roots, groups):
-        notebooks = release_notebooks(root, assignment)
-        for student in group:
-            write_submission(root, student, assignment,
-                             {name: build_submission(src, rel, **students[student])
-                              for name, (src, rel) in notebooks.items()})
-    if bad_inputs:  # malformed JSON and a folder without notebooks, beside good submissions
-        bad = roots[0] / "submitted" / "bad-json" / assignment
+    base = tmp_path_factory.mktemp("graded")
+    roots = []
+    for i in range(WORKERS):
+        root = base / f"part{i}"
+        shutil.copytree(generated_course, root)
+        roots.append(root)
+    for assignment in ASSIGNMENTS:
+        roster = class_roster(assignment)
+        others = sorted(s for s in roster if not s.startswith("honest-"))
+        groups = [["honest-reference", "honest-blank"]] + [[] for _ in range(WORKERS - 1)]
+        for i, student in enumerate(others):
+            groups[(i + 1) % WORKERS].append(student)
+        for root, group in zip(roots, groups):
+            notebooks = release_notebooks(root, assignment)
+            for student in group:
+                write_submission(root, student, assignment,
+                                 {name: build_submission(src, rel, **roster[student])
+                                  for name, (src, rel) in notebooks.items()})
+        bad = roots[0] / "submitted" / "bad-json" / assignment  # malformed JSON beside good work
         bad.mkdir(parents=True)
         (bad / next(iter(release_notebooks(roots[0], assignment)))).write_text('{"cells": [')
-        (roots[0] / "submitted" / "bad-empty" / assignment).mkdir(parents=True)
-    with ThreadPoolExecutor(parts) as pool:
-        results = list(pool.map(lambda root: grade(root, assignment), roots))
-    scores = {}
-    for root in roots:
-        scores.update(cell_scores(root, assignment))
-    return scores, results, roots
+        (roots[0] / "submitted" / "bad-empty" / assignment).mkdir(parents=True)  # no notebook at all
+
+    def grade_all(index):
+        return {a: grade(roots[index], a, feedback=(index == 0)) for a in ASSIGNMENTS}
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        per_copy = list(pool.map(grade_all, range(WORKERS)))
+    out = {}
+    for assignment in ASSIGNMENTS:
+        scores = {}
+        for root in roots:
+            scores.update(cell_scores(root, assignment))
+        out[assignment] = (scores, [results[assignment] for results in per_copy], roots[0])
+    return out
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_autograde_round_trip(assignment, tmp_path, monkeypatch):
-    monkeypatch.delenv("COURSE_DB_URL", raising=False)
+def test_autograde_round_trip(assignment, graded_class):
+    scores, results, first_root = graded_class[assignment]
+    students = class_roster(assignment)
     variants = load_catalogue(ROOT, assignment)
-    notebooks = release_notebooks(ROOT, assignment)
     assert variants, f"tests/catalogue/{assignment}.py lists no known-wrong variants"
-    students = {"honest-reference": {}, "honest-blank": {"blank": True}}
-    for description, variant in variants.items():
-        students[slug(description)] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
-
-    scores, results, roots = grade_class(tmp_path, assignment, students)
 
     problems = [p for r in results for p in r.problems]
     assert sorted(s for r in results for s in r.skipped) == ["bad-empty", "bad-json"]
@@ -93,7 +117,7 @@ def test_autograde_round_trip(assignment, tmp_path, monkeypatch):
         for name in variant["loses"]:
             got, mx = cells[name]
             assert got < mx, f"known-wrong variant '{description}' keeps its points on {name}"
-    assert any((root / "feedback" / "honest-reference" / assignment).is_dir() for root in roots)
+    assert (first_root / "feedback" / "honest-reference" / assignment).is_dir()
 
 
 def test_bad_input_sentences(course_copy):
