@@ -32,10 +32,20 @@ class KinkWarning(UserWarning):
     """A finite-difference step crossed a non-smooth point of the function."""
 
 
-def _sides(values, kinks) -> np.ndarray:
-    flat = np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in
+def _flat(values) -> np.ndarray:
+    return np.concatenate([np.ravel(np.asarray(v, dtype=float)) for v in
                            (values if isinstance(values, (list, tuple)) else [values])])
-    return np.sign(flat[:, None] - np.asarray(kinks, dtype=float)[None, :])
+
+
+def _crosses_kink(before, after, kinks) -> bool:
+    """Does moving the watched values from ``before`` to ``after`` cross or touch a kink?
+
+    A value that sits on a kink but does not move with this input is no problem for it.
+    """
+    k = np.asarray(kinks, dtype=float)[None, :]
+    s_before, s_after = np.sign(before[:, None] - k), np.sign(after[:, None] - k)
+    moved = (before != after)[:, None]
+    return bool(np.any(moved & ((s_before != s_after) | (s_before == 0) | (s_after == 0))))
 
 
 def _perturbations(x: np.ndarray, h: float):
@@ -72,10 +82,8 @@ def numerical_gradient(f, x, h: float = H, watch=None, kinks=(0.0,)) -> np.ndarr
     crossed = []
     for idx, plus, minus in _perturbations(x, h):
         grad[idx] = (float(f(plus)) - float(f(minus))) / (2 * h)
-        if watch is not None:
-            s_plus, s_minus = _sides(watch(plus), kinks), _sides(watch(minus), kinks)
-            if np.any(s_plus != s_minus) or np.any(s_plus == 0) or np.any(s_minus == 0):
-                crossed.append(idx)
+        if watch is not None and _crosses_kink(_flat(watch(minus)), _flat(watch(plus)), kinks):
+            crossed.append(idx)
     if crossed:
         shown = ", ".join(_index(i) for i in crossed[:5]) + (" ..." if len(crossed) > 5 else "")
         warnings.warn(f"{len(crossed)} input entr{'y' if len(crossed) == 1 else 'ies'} ({shown}): a step of "

@@ -53,6 +53,11 @@ def test_kink_warning_only_when_a_step_crosses_the_kink():
         numerical_gradient(relu_sq, np.array([1.0, 3e-6]), watch=lambda v: v)
     with pytest.warns(KinkWarning):
         numerical_gradient(relu_sq, np.array([0.0]), watch=lambda v: v)
+    # a watched value on the kink that this input does not move is no problem for it
+    z_on_kink = np.array([0.0, 1.0])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        numerical_gradient(lambda w: np.sum(w * np.maximum(z_on_kink, 0)), np.ones(2), watch=lambda w: z_on_kink)
 
 
 def test_check_gradient_pass_and_fail_messages():
