@@ -23,3 +23,10 @@ c.Execute.timeout = 60
 
 # Autograde restores test cells a student edited (checksums) and also ones a student deleted.
 c.OverwriteCells.add_missing_cells = True
+
+# Feedback shows each failed test's message, never the hidden test's code (course/feedback.py).
+c.GenerateFeedback.preprocessors = [
+    "nbgrader.preprocessors.GetGrades",
+    "course.feedback.HideHiddenTests",
+    "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
+]

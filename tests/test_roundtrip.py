@@ -118,6 +118,13 @@ def test_autograde_round_trip(assignment, graded_class):
             got, mx = cells[name]
             assert got < mx, f"known-wrong variant '{description}' keeps its points on {name}"
     assert (first_root / "feedback" / "honest-reference" / assignment).is_dir()
+    # feedback shows what failed, never the hidden tests (course/feedback.py)
+    source_text = "".join(p.read_text() for p in (ROOT / "source" / assignment).glob("*.ipynb"))
+    for page in (first_root / "feedback" / "honest-blank" / assignment).glob("*.html"):
+        html = page.read_text()
+        assert "HIDDEN TESTS" not in html and "hidden tests ran here" in html
+        assert "_rng = np.random.default_rng" not in html
+        assert "_rng = np.random.default_rng" in source_text  # the string above is real hidden-test code
 
 
 def test_bad_input_sentences(course_copy):
