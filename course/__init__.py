@@ -3,7 +3,7 @@
 * :mod:`course.checks`     -- ``check_array``, ``call``: array checks whose messages teach
 * :mod:`course.gradcheck`  -- finite differences, ``rel_error``, per-tensor tables
 * :mod:`course.symbolic`   -- ``check_symbolic`` for sympy answers
-* :mod:`course.nn`         -- ungraded building blocks (``sigmoid``)
+* :mod:`course.nn`         -- ungraded building blocks (``sigmoid``, ``grading_now``)
 * :mod:`course.tolerances` -- the tolerance policy, written once
 * :mod:`course.instructor` -- nbgrader helpers: release, demo submissions, grading cycle
 """
@@ -11,12 +11,12 @@ from .checks import (CheckFailed, call, call_recording_warnings, check_array, ch
                      check_no_warnings)
 from .gradcheck import (KinkWarning, check_gradient, gradient_table, numerical_gradient,
                         numerical_vjp, rel_error)
-from .nn import sigmoid
+from .nn import grading_now, sigmoid
 from . import tolerances
 
 __all__ = ["CheckFailed", "call", "call_recording_warnings", "check_array", "check_equal", "check_no_warnings",
            "KinkWarning", "check_gradient", "gradient_table", "numerical_gradient",
-           "numerical_vjp", "rel_error", "check_symbolic", "sigmoid", "tolerances"]
+           "numerical_vjp", "rel_error", "check_symbolic", "grading_now", "sigmoid", "tolerances"]
 
 
 def __getattr__(name):

@@ -5,7 +5,7 @@ students are asked to write stays in their notebook.
 """
 import numpy as np
 
-__all__ = ["sigmoid"]
+__all__ = ["sigmoid", "grading_now"]
 
 
 def sigmoid(z):
@@ -20,3 +20,14 @@ def sigmoid(z):
     ez = np.exp(z[~pos])
     out[~pos] = ez / (1 + ez)
     return out
+
+
+def grading_now() -> bool:
+    """True while nbgrader executes the notebook (autograde or the Validate button).
+
+    nbgrader sets ``NBGRADER_EXECUTION`` for both. Cells that only show something -- benchmarks --
+    use this to skip their work: they are never graded, and every second counts once per submission.
+    """
+    import os
+
+    return bool(os.environ.get("NBGRADER_EXECUTION"))
