@@ -7,7 +7,7 @@ import pytest
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from course.instructor import nbgrader_meta
+from course.instructor import build_submission, nbgrader_meta
 from conftest import ASSIGNMENTS, ROOT
 
 NOTEBOOKS = sorted(p.relative_to(ROOT / "source") for p in (ROOT / "source").glob("*/*.ipynb"))
@@ -66,3 +66,16 @@ def test_every_graded_cell_fails_on_the_blank_release(rel, tmp_path):
     assert graded
     passing = [nbgrader_meta(c)["grade_id"] for c in graded if c.source.strip() not in failed]
     assert not passing, f"these graded cells pass on the blank release of {rel}: {passing}"
+
+
+@pytest.mark.parametrize("rel", NOTEBOOKS, ids=str)
+def test_validate_passes_on_the_reference_solution(rel, tmp_path):
+    """What the Validate button tells a student who has written the reference answers: all passed."""
+    source = nbformat.read(str(ROOT / "source" / rel), as_version=4)
+    released = nbformat.read(str(ROOT / "release" / rel), as_version=4)
+    path = tmp_path / rel.name
+    nbformat.write(build_submission(source, released), str(path))
+    config = Config()
+    config.Execute.timeout = 60
+    results = Validator(config=config).validate(str(path))
+    assert results == {}, f"Validate reports problems on the reference answers of {rel}: {list(results)}"
