@@ -329,8 +329,26 @@ def make_demo_submissions(root: Path, assignment: str) -> None:
         write_submission(root, student, assignment, subs)
 
 
+def forget_demo_students(root: Path) -> None:
+    """Remove the demo students (and their submissions) from the gradebook.
+
+    nbgrader refuses to regenerate an assignment whose cells changed once it has submissions;
+    the demo's own submissions must not block a maintainer who edited a notebook.
+    """
+    from nbgrader.api import Gradebook, MissingEntry
+
+    use_this_python_for_tools()
+    with Gradebook(database_url(root)) as gb:
+        for student in DEMO_STUDENTS:
+            try:
+                gb.remove_student(student)
+            except MissingEntry:
+                pass
+
+
 def demo(root: Path) -> int:
     names = assignments(root)
+    forget_demo_students(root)
     release(root, names)
     problems = []
     for assignment in names:
