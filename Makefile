@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test release outputs lab clean
+.PHONY: demo test release outputs lab clean grade
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,14 @@ release: $(STAMP)
 ## outputs: re-execute source notebooks in place so their stored outputs (checked by nbval) are current
 outputs: $(STAMP)
 	$(PY) -m course.instructor outputs
+
+## grade: autograde a whole class in parallel (course/grade.py):
+##   make grade A=01_softmax_jacobian [WORKERS=2] [DASK=1 | SCHEDULER=tcp://host:8786] [FORCE=1]
+##   (the gradebook: COURSE_DB_URL, else gradebook.db)
+grade: $(STAMP)
+	@test -n "$(A)" || { echo "PROBLEM: name the assignment: make grade A=01_softmax_jacobian [WORKERS=2]"; exit 2; }
+	$(PY) -m course.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
 
 ## lab: JupyterLab on the student view (release/), with nbgrader's extension
 lab: $(STAMP)

@@ -1,0 +1,174 @@
+"""Benchmark: serial `nbgrader autograde` against parallel `python -m course.grade` on one class.
+
+    .venv/bin/python benchmarks/grade_benchmark.py [-k 40] [--workers 2] [--assignment 03_tensor_backprop]
+
+Builds a throw-away copy of the course with K synthetic submissions of one assignment (honest =
+the reference solutions, wrong = the known mistakes of tests/catalogue in turn, blank = the
+release as handed out; 2 : 2 : 1), grades one copy with plain `nbgrader autograde` and an
+identical copy with `python -m course.grade --workers N`, checks that every per-cell grade is
+the same, and prints the throughput of both (notebooks per second of wall time, start-up
+included), their ratio, and the peak memory of one worker process and of one kernel.
+
+This is a script, not a test: its timings depend on the machine and on whatever else runs.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from course.instructor import (build_submission, load_catalogue, release, release_notebooks,  # noqa: E402
+                               use_this_python_for_tools, variant_code, write_submission)
+
+
+def copy_course(dest: Path) -> Path:
+    """What an instructor's course folder holds: source, release, config, the catalogue of mistakes."""
+    dest.mkdir(parents=True)
+    for name in ("source", "release"):
+        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copytree(ROOT / "tests" / "catalogue", dest / "tests" / "catalogue",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
+def make_class(root: Path, assignment: str, k: int) -> dict[str, str]:
+    """K submissions: honest, wrong (each known mistake in turn), blank, in the ratio 2 : 2 : 1."""
+    notebooks = release_notebooks(root, assignment)
+    variants = list(load_catalogue(root, assignment).values())
+    kinds = {}
+    for i in range(k):
+        kind = ("honest", "wrong", "honest", "wrong", "blank")[i % 5]
+        kwargs: dict = {}
+        if kind == "blank":
+            kwargs = {"blank": True}
+        elif kind == "wrong" and variants:
+            variant = variants[(i // 5 * 2 + i % 5 // 2) % len(variants)]
+            kwargs = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
+        student = f"s{i:03d}-{kind}"
+        kinds[student] = kind
+        subs = {}
+        for name, (src, rel) in notebooks.items():
+            ids = {c.get("metadata", {}).get("nbgrader", {}).get("grade_id") for c in src.cells}
+            kw = dict(kwargs)
+            if "replace" in kw:
+                kw["replace"] = {g: code for g, code in kw["replace"].items() if g in ids}
+            subs[name] = build_submission(src, rel, **kw)
+        write_submission(root, student, assignment, subs)
+    return kinds
+
+
+def cell_grades(root: Path, assignment: str) -> dict:
+    from nbgrader.api import Gradebook
+
+    out = {}
+    with Gradebook(f"sqlite:///{root / 'gradebook.db'}") as gb:
+        for sub in gb.assignment_submissions(assignment):
+            out[sub.student_id] = {(nb.name, g.name): (g.auto_score, g.manual_score, g.max_score, g.needs_manual_grade)
+                                   for nb in sub.notebooks for g in nb.grades}
+    return out
+
+
+def timed(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
+    """Run ``cmd``; return its wall time, its output, and the peak resident memory (MiB) of its
+    whole process tree (sampled every 0.1 s with psutil)."""
+    import psutil
+
+    start = time.monotonic()
+    with tempfile.TemporaryFile("w+") as out:
+        proc = subprocess.Popen(cmd, cwd=cwd, text=True, stdout=out, stderr=subprocess.STDOUT)
+        top, peak = psutil.Process(proc.pid), 0
+        while proc.poll() is None:
+            try:
+                total = top.memory_info().rss
+                for child in top.children(recursive=True):
+                    try:
+                        total += child.memory_info().rss
+                    except psutil.Error:
+                        pass
+                peak = max(peak, total)
+            except psutil.Error:
+                pass
+            time.sleep(0.1)
+        seconds = time.monotonic() - start
+        out.seek(0)
+        output = out.read()
+    if proc.returncode != 0:
+        sys.stdout.write(output)
+        raise SystemExit(f"{' '.join(cmd)} failed with exit status {proc.returncode}")
+    return seconds, output, peak / 2 ** 20
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-k", type=int, default=40, help="number of submissions (default 40)")
+    parser.add_argument("--workers", type=int, default=2, help="parallel worker processes (default 2)")
+    parser.add_argument("--assignment", default="03_tensor_backprop")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary course copies")
+    args = parser.parse_args(argv)
+    use_this_python_for_tools()
+    os.environ.pop("COURSE_DB_URL", None)  # both runs use their copy's SQLite gradebook
+
+    base = Path(tempfile.mkdtemp(prefix="grade-benchmark-"))
+    try:
+        root = copy_course(base / "prepared")
+        release(root, [args.assignment])
+        kinds = make_class(root, args.assignment, args.k)
+        per_student = len(release_notebooks(root, args.assignment))
+        notebooks = args.k * per_student
+        serial_root = base / "serial"
+        parallel_root = base / "parallel"
+        shutil.copytree(root, serial_root)
+        shutil.copytree(root, parallel_root)
+        counts = {kind: list(kinds.values()).count(kind) for kind in ("honest", "wrong", "blank")}
+        print(f"\nclass: {args.k} submissions of {args.assignment} ({per_student} notebook(s) each; "
+              f"{counts['honest']} honest, {counts['wrong']} wrong, {counts['blank']} blank); "
+              f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the runs", flush=True)
+
+        print("serial:   nbgrader autograde ...", flush=True)
+        serial_s, _, serial_mib = timed([sys.executable, "-m", "nbgrader", "autograde", args.assignment], serial_root)
+        print(f"parallel: python -m course.grade --workers {args.workers} ...", flush=True)
+        parallel_s, output, parallel_mib = timed([sys.executable, "-m", "course.grade", args.assignment,
+                                    "--workers", str(args.workers)], parallel_root)
+        memory = re.search(r"Peak memory per worker: (\d+) MiB with its kernel "
+                           r"\(worker process (\d+) MiB, largest kernel (\d+) MiB", output)
+
+        serial_grades = cell_grades(serial_root, args.assignment)
+        parallel_grades = cell_grades(parallel_root, args.assignment)
+        same = serial_grades == parallel_grades and len(serial_grades) == args.k
+        serial_rate, parallel_rate = notebooks / serial_s, notebooks / parallel_s
+        ratio = parallel_rate / serial_rate
+        print(f"\n{'':10}{'wall time':>12}{'notebooks/s':>14}")
+        print(f"{'serial':10}{serial_s:>11.1f}s{serial_rate:>14.3f}")
+        print(f"{'parallel':10}{parallel_s:>11.1f}s{parallel_rate:>14.3f}   ({args.workers} workers)")
+        print(f"ratio: {ratio:.2f}x (target on 2 cores with 2 workers: >= 1.8x)")
+        if memory:
+            print(f"memory per worker: {memory.group(1)} MiB peak with its kernel (worker process "
+                  f"{memory.group(2)} MiB, largest kernel {memory.group(3)} MiB)")
+        print(f"whole process tree at its peak: serial {serial_mib:.0f} MiB (nbgrader + kernel), "
+              f"parallel {parallel_mib:.0f} MiB (parent + {args.workers} workers + kernels)")
+        print(f"grades identical: {'yes' if same else 'NO'} ({len(parallel_grades)} students, "
+              f"{sum(len(v) for v in parallel_grades.values())} graded cells)")
+        if not same:
+            for student in sorted(set(serial_grades) | set(parallel_grades)):
+                if serial_grades.get(student) != parallel_grades.get(student):
+                    print(f"  differs: {student}")
+        return 0 if same else 1
+    finally:
+        if args.keep:
+            print(f"course copies kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

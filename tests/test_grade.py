@@ -1,0 +1,188 @@
+"""Class-scale grading (course.grade): parallel autograde gives exactly serial nbgrader's grades.
+
+One light assignment, a small class (the reference, the blank release, two known mistakes):
+graded once by plain `nbgrader autograde` into SQLite (the yardstick), then by course.grade on
+2 local worker processes into SQLite (one of them killed mid-grading, then a rerun), and on a
+Dask LocalCluster of 2 worker processes into a real PostgreSQL server the test starts. Bad
+input -- malformed JSON, a folder without notebooks, no submissions, a database that does not
+connect, a worker that dies -- is named in one sentence, nothing is half-written, and rerunning
+finishes the job.
+"""
+import os
+import shutil
+import threading
+import time
+
+import pytest
+from nbgrader.api import Gradebook
+
+from conftest import ROOT
+from course import grade
+from course.instructor import (build_submission, load_catalogue, release_notebooks, run_nbgrader,
+                               variant_code, write_submission)
+import pg_server
+
+ASSIGNMENT = "03_tensor_backprop"
+
+
+def roster():
+    """{student: build_submission kwargs}: reference, blank, and the first two known mistakes."""
+    notebooks = release_notebooks(ROOT, ASSIGNMENT)
+    students = {"honest-reference": {}, "honest-blank": {"blank": True}}
+    for i, variant in enumerate(list(load_catalogue(ROOT, ASSIGNMENT).values())[:2]):
+        students[f"wrong-{i}"] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
+    return students
+
+
+def submit(root, students):
+    notebooks = release_notebooks(root, ASSIGNMENT)
+    for student, kwargs in students.items():
+        write_submission(root, student, ASSIGNMENT,
+                         {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()})
+
+
+def grades(db_url):
+    """Everything autograde records per student: per-cell scores and comments, per notebook and submission."""
+    out = {}
+    with Gradebook(db_url) as gb:
+        for sub in gb.assignment_submissions(ASSIGNMENT):
+            record = {"timestamp": sub.timestamp, "score": sub.score}
+            for nb in sub.notebooks:
+                record[nb.name] = (nb.late_submission_penalty, nb.flagged)
+                for g in nb.grades:
+                    record[(nb.name, g.name)] = (g.auto_score, g.manual_score, g.extra_credit,
+                                                 g.needs_manual_grade, g.max_score)
+                for c in nb.comments:
+                    record[(nb.name, c.name, "comment")] = (c.auto_comment, c.manual_comment)
+            out[sub.student_id] = record
+    return out
+
+
+def sqlite_url(root):
+    return f"sqlite:///{root / 'gradebook.db'}"
+
+
+def course_from(generated_course, dest):
+    shutil.copytree(generated_course, dest, ignore=shutil.ignore_patterns("submitted", "autograded", "feedback"))
+    return dest
+
+
+@pytest.fixture(scope="module")
+def serial(generated_course, tmp_path_factory):
+    """The yardstick: the class graded by plain `nbgrader autograde` into SQLite."""
+    root = course_from(generated_course, tmp_path_factory.mktemp("serial") / "course")
+    submit(root, roster())
+    proc = run_nbgrader(root, "autograde", ASSIGNMENT)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    result = grades(sqlite_url(root))
+    assert sorted(result) == sorted(roster())
+    return result
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if pg_server.bindir() is None and not os.environ.get("CI"):
+        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); CI installs it")
+    with pg_server.postgres_server() as url:
+        yield url
+
+
+def run(root, *args):
+    return grade.main([ASSIGNMENT, "--course-dir", str(root), *args])
+
+
+def leftovers(root):
+    staging = root / "autograded" / grade.STAGING
+    return sorted(p.name for p in staging.iterdir() if p.name != ".lock") if staging.exists() else []
+
+
+def kill_worker_grading(student, stop):
+    """SIGKILL the worker process that grades ``student``: the parent of the kernel running in its
+    staging folder (a kernel runs in the folder of the notebook it executes). Once."""
+    import psutil
+
+    marker = os.sep + os.path.join(grade.STAGING, student, ASSIGNMENT)
+    me = psutil.Process()
+    while not stop.is_set():
+        for proc in me.children(recursive=True):
+            try:
+                if proc.cwd().endswith(marker):
+                    psutil.Process(proc.ppid()).kill()
+                    return
+            except psutil.Error:
+                pass
+        time.sleep(0.05)
+
+
+def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(generated_course, serial, tmp_path,
+                                                                         capsys):
+    """2 worker processes into SQLite; one worker is killed while it grades wrong-1; a rerun finishes."""
+    root = course_from(generated_course, tmp_path / "course")
+    submit(root, roster())
+    bad = root / "submitted" / "bad-json" / ASSIGNMENT
+    bad.mkdir(parents=True)
+    (bad / next(iter(release_notebooks(root, ASSIGNMENT)))).write_text('{"cells": [')
+    (root / "submitted" / "bad-empty" / ASSIGNMENT).mkdir(parents=True)
+
+    stop = threading.Event()
+    killer = threading.Thread(target=kill_worker_grading, args=("wrong-1", stop), daemon=True)
+    killer.start()
+    try:
+        assert run(root, "--workers", "2") == 1
+    finally:
+        stop.set()
+        killer.join()
+    out = capsys.readouterr().out
+    assert "on 2 worker processes" in out and "[4/4]" in out and "failures so far: 0" in out
+    assert "is not valid JSON" in out and "bad-json" in out  # preflight's sentences, the rest graded
+    assert "holds no notebook" in out and "bad-empty" in out
+    assert "wrong-1: FAILED (the worker process grading it died (killed by SIGKILL))" in out
+    summary = out[out.index("Summary of"):]
+    assert "3 graded" in summary and "3 failed" in summary and "Peak memory per worker" in summary
+    assert summary.count("PROBLEM:") == 3
+    assert ("wrong-1's submission of 03_tensor_backprop was not graded: the worker process grading it died "
+            "(killed by SIGKILL); nothing of it was written to the gradebook, and rerunning "
+            "`python -m course.grade 03_tensor_backprop` grades it.") in summary
+    graded = grades(sqlite_url(root))
+    assert set(graded) == set(roster()) - {"wrong-1"}  # nothing half-written for wrong-1
+    assert all(graded[s] == serial[s] for s in graded)
+    assert not (root / "autograded" / "wrong-1").exists() and leftovers(root) == []
+
+    assert run(root, "--workers", "2") == 1  # the rerun grades what is left, and only that
+    out = capsys.readouterr().out
+    assert "3 submission(s) already autograded and unchanged" in out and "[1/1] wrong-1:" in out
+    assert grades(sqlite_url(root)) == serial
+    for student in roster():
+        assert list((root / "autograded" / student / ASSIGNMENT).glob("*.ipynb")), student
+    assert leftovers(root) == []
+
+
+def test_dask_local_cluster_into_postgresql_equals_serial(generated_course, serial, postgres_url, tmp_path, capsys):
+    root = course_from(generated_course, tmp_path / "course")
+    submit(root, roster())
+    assert run(root, "--dask", "--workers", "2", "--db", postgres_url) == 0
+    out = capsys.readouterr().out
+    assert "has no record of 03_tensor_backprop" in out  # a new database learns the assignment first
+    assert "Dask LocalCluster of 2 worker processes" in out and "[4/4]" in out
+    assert grades(postgres_url) == serial
+    assert leftovers(root) == []
+
+
+def test_bad_input_is_one_sentence_and_grades_nothing(course_copy, capsys):
+    root = course_copy
+    assert run(root) == 2
+    assert "PROBLEM: There is no submitted/ folder" in capsys.readouterr().out
+
+    (root / "submitted" / "alice").mkdir(parents=True)
+    assert run(root) == 1
+    assert f"PROBLEM: Nobody has submitted {ASSIGNMENT} yet" in capsys.readouterr().out
+
+    submit(root, {"alice": {}})
+    closed = f"postgresql://grader@127.0.0.1:{pg_server.free_port()}/gradebook"
+    assert run(root, "--db", closed) == 2
+    out = capsys.readouterr().out
+    assert out.startswith("PROBLEM: Cannot open the gradebook database postgresql://grader@127.0.0.1:")
+    assert "nothing was graded" in out and len(out.strip().splitlines()) == 1
+    assert run(root, "--db", "sqlite:////nonexistent/folder/gradebook.db") == 2
+    assert "PROBLEM: Cannot open the gradebook database sqlite:////nonexistent" in capsys.readouterr().out
+    assert not (root / "autograded" / "alice").exists()
