@@ -22,7 +22,36 @@ c.ExecutePreprocessor.timeout = 60
 c.Execute.timeout = 60
 
 # Autograde restores test cells a student edited (checksums) and also ones a student deleted.
-c.OverwriteCells.add_missing_cells = True
+c.OverwriteCells.add_missing_cells = True   # (RestoreCells inherits it)
+
+# Grading integrity (course/integrity.py): the submission's code is screened before it runs
+# (course/screen.py); the kernel runs with a memory limit and the notebook with a time limit, and
+# a kernel that dies or hangs costs only the cells it did not finish; tests touched by tampering
+# score 0 with the reason in the output, the gradebook (notebook flagged + comment) and grades.csv;
+# stderr noise in a test cell no longer zeroes a correct answer.
+c.Autograde.sanitize_preprocessors = [
+    "nbgrader.preprocessors.ClearOutput",
+    "nbgrader.preprocessors.DeduplicateIds",
+    "nbgrader.preprocessors.OverwriteKernelspec",
+    "course.integrity.NormalizeMetadata",   # metadata a student edited is put back first
+    "course.integrity.RestoreCells",        # nbgrader's OverwriteCells, deleted tests put back reliably
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.Autograde.autograde_preprocessors = [
+    "course.integrity.ScreenSubmission",
+    "course.integrity.GuardedExecute",
+    "nbgrader.preprocessors.IgnorePattern",
+    "nbconvert.preprocessors.ClearMetadataPreprocessor",
+    "nbgrader.preprocessors.LimitOutput",
+    "course.integrity.ApplyFlags",
+    "nbgrader.preprocessors.SaveAutoGrades",
+    "course.integrity.RecordFlags",
+    "nbgrader.preprocessors.AssignLatePenalties",
+    "nbgrader.preprocessors.CheckCellMetadata",
+]
+c.GuardedExecute.memory_limit_mb = 4096   # per kernel; MemoryError beyond it
+c.GuardedExecute.notebook_timeout = 600   # per notebook; later cells are not run
+c.ExportApp.plugin_class = "course.export.FlaggedCsvExport"
 
 # Feedback shows each failed test's message, never the hidden test's code (course/feedback.py).
 c.GenerateFeedback.preprocessors = [

@@ -28,7 +28,10 @@ from pathlib import Path
 import nbformat
 import nbformat.reader
 
-DEMO_STUDENTS = ("demo-reference", "demo-partial", "demo-blank")
+DEMO_STUDENTS = ("demo-reference", "demo-partial", "demo-blank", "demo-tamper")
+# The demo's cheat: an IPython input transformer that turns every later cell into `pass`, so no
+# test can fail -- plain nbgrader gives it full marks; the course's integrity checks give it 0.
+DEMO_TAMPER = "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"
 _SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
@@ -262,8 +265,11 @@ def in_gradebook(root: Path, assignment: str) -> bool:
             return False
 
 
-def grade(root: Path, assignment: str, feedback: bool = True) -> Preflight:
-    """autograde (and generate_feedback) for one assignment; bad submissions are named and skipped."""
+def grade(root: Path, assignment: str, feedback: bool = True, extra: tuple = ()) -> Preflight:
+    """autograde (and generate_feedback) for one assignment; bad submissions are named and skipped.
+
+    ``extra`` are further nbgrader options for autograde (e.g. ``--GuardedExecute.timeout=6``).
+    """
     check = preflight(root, assignment)
     if not in_gradebook(root, assignment):
         print(f"NOTE: the gradebook has no record of {assignment} yet; creating it with "
@@ -273,7 +279,7 @@ def grade(root: Path, assignment: str, feedback: bool = True) -> Preflight:
         print(f"PROBLEM: {sentence}", flush=True)
     if check.graded:
         exclude = [f"--CourseDirectory.student_id_exclude={','.join(check.skipped)}"] if check.skipped else []
-        proc = run_nbgrader(root, "autograde", assignment, "--force", *exclude)
+        proc = run_nbgrader(root, "autograde", assignment, "--force", *exclude, *extra)
         if proc.returncode != 0:
             check.problems.append(f"nbgrader autograde {assignment} reported failures (log above).")
         if feedback:
@@ -282,7 +288,8 @@ def grade(root: Path, assignment: str, feedback: bool = True) -> Preflight:
 
 
 def score_table(root: Path, db_url: str | None = None) -> str:
-    """student x assignment table of 'score / max' from the gradebook."""
+    """student x assignment table of 'score / max' from the gradebook ('flagged' marks a submission
+    the integrity checks flagged, course/integrity.py)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     use_this_python_for_tools()
@@ -295,7 +302,8 @@ def score_table(root: Path, db_url: str | None = None) -> str:
             for name in names:
                 try:
                     sub = gb.find_submission(name, student)
-                    row.append(f"{sub.score:g} / {sub.max_score:g}")
+                    flag = " flagged" if any(nb.flagged for nb in sub.notebooks) else ""
+                    row.append(f"{sub.score:g} / {sub.max_score:g}{flag}")
                 except MissingEntry:
                     row.append("-")
             rows.append(row)
@@ -309,7 +317,8 @@ def database_url(root: Path) -> str:
 
 
 def make_demo_submissions(root: Path, assignment: str) -> None:
-    """Three demo students: the reference, the blank release, and a partly wrong one."""
+    """Four demo students: the reference, the blank release, a partly wrong one, and a cheat
+    (the blank release with DEMO_TAMPER in its first answer cell)."""
     notebooks = release_notebooks(root, assignment)
     variants = load_catalogue(root, assignment)
     # partly wrong: every other exercise gets its first known-wrong variant
@@ -327,6 +336,14 @@ def make_demo_submissions(root: Path, assignment: str) -> None:
                 kw["replace"] = {k: v for k, v in kw["replace"].items() if k in cells}
             subs[name] = build_submission(src, rel, **kw)
         write_submission(root, student, assignment, subs)
+    subs = {}
+    for name, (src, rel) in notebooks.items():
+        first = next(nbgrader_meta(c)["grade_id"] for c in src.cells if nbgrader_meta(c).get("solution"))
+        subs[name] = build_submission(src, rel, blank=True)
+        for cell in subs[name].cells:
+            if nbgrader_meta(cell).get("grade_id") == first:
+                cell.source = DEMO_TAMPER + cell.source
+    write_submission(root, "demo-tamper", assignment, subs)
 
 
 def forget_demo_students(root: Path) -> None:

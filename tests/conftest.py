@@ -1,6 +1,7 @@
 """Shared fixtures: the repository root and a throw-away copy of the course for nbgrader runs."""
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -42,3 +43,102 @@ def generated_course(tmp_path_factory):
     root = copy_course(tmp_path_factory.mktemp("generated") / "course")
     release(root)
     return root
+
+
+# -- one autograde run for the whole suite ---------------------------------------------------------
+# Limits for the test run: an endless loop is stopped after 6 s, a kernel that ignores the
+# interrupt is shut down 3 s later, a kernel may use 1.5 GiB (the course's defaults are 60 s,
+# 5 s and 4 GiB; honest notebooks need < 3 s and < 0.5 GiB).
+TEST_LIMITS = ("--GuardedExecute.timeout=6", "--GuardedExecute.kill_grace=3",
+               "--GuardedExecute.memory_limit_mb=1536")
+WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", (os.cpu_count() or 1) + 1))
+
+
+@dataclass
+class GradedCourse:
+    roots: list            # course copies graded side by side (each its own SQLite gradebook)
+    where: dict            # (student, assignment) -> the copy that holds the submission
+    preflights: dict       # assignment -> [Preflight of each copy]
+    students: dict         # (student, assignment) -> what the roster says about them
+
+    def root_of(self, student, assignment):
+        return self.where[(student, assignment)]
+
+    def scores(self, student, assignment):
+        """{grade_id: (score, max)} of a student's submission, from its copy's gradebook."""
+        from nbgrader.api import Gradebook
+        from course.instructor import database_url
+        with Gradebook(database_url(self.where[(student, assignment)])) as gb:
+            sub = gb.find_submission(assignment, student)
+            return {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
+
+    def flagged(self, student, assignment):
+        from nbgrader.api import Gradebook
+        from course.instructor import database_url
+        with Gradebook(database_url(self.where[(student, assignment)])) as gb:
+            sub = gb.find_submission(assignment, student)
+            return any(nb.flagged for nb in sub.notebooks)
+
+
+@pytest.fixture(scope="session")
+def graded_course(generated_course, tmp_path_factory):
+    """Every submission the suite grades through real ``nbgrader autograde``, graded once.
+
+    The roster: per assignment the reference, the blank release and its first known-wrong variant
+    (test_roundtrip.py), the tampering catalogue (tests/tampering.py, test_integrity.py), a
+    malformed notebook and an empty folder.  Students are spread over WORKERS copies of the
+    generated course, which are graded at the same time (no two writers share a gradebook);
+    each copy then runs generate_feedback and export.
+    """
+    from concurrent.futures import ThreadPoolExecutor
+
+    from course.instructor import (build_submission, grade, load_catalogue, release_notebooks,
+                                   run_nbgrader, variant_code, write_submission)
+    import tampering
+
+    base = tmp_path_factory.mktemp("graded")
+    roots = []
+    for i in range(WORKERS):
+        root = base / f"part{i}"
+        shutil.copytree(generated_course, root)
+        roots.append(root)
+    jobs = []  # (weight, student, assignment, notebooks or raw texts, roster entry)
+    for assignment in ASSIGNMENTS:
+        notebooks = release_notebooks(generated_course, assignment)
+        first = next(iter(load_catalogue(ROOT, assignment).items()))
+        roster = {"honest-reference": ({}, "reference"), "honest-blank": ({"blank": True}, "blank"),
+                  f"wrong-first-{assignment[:2]}": ({"replace": {first[1]["cell"]: variant_code(notebooks, first[1])}},
+                                                    ("variant", first[0]))}
+        for student, (kwargs, what) in roster.items():
+            books = {n: build_submission(s, r, **kwargs) for n, (s, r) in notebooks.items()}
+            jobs.append((1.0, student, assignment, books, what))
+    for sub in tampering.catalogue(generated_course, ASSIGNMENTS):
+        weight = {"disrupted": 4.0, "malformed": 0.1}.get(sub.expect, 1.0)
+        jobs.append((weight, sub.student, sub.assignment, sub.notebooks, sub))
+    load = [0.0] * WORKERS
+    where, students = {}, {}
+    for weight, student, assignment, books, what in sorted(jobs, key=lambda j: -j[0]):
+        i = load.index(min(load))
+        load[i] += weight
+        root = roots[i]
+        if any(isinstance(b, str) for b in books.values()):
+            folder = root / "submitted" / student / assignment
+            folder.mkdir(parents=True)
+            for name, text in books.items():
+                (folder / name).write_text(text)
+        else:
+            write_submission(root, student, assignment, books)
+        where[(student, assignment)], students[(student, assignment)] = root, what
+    bad = roots[0] / "submitted" / "bad-empty" / ASSIGNMENTS[0]
+    bad.mkdir(parents=True)  # a student folder without a notebook
+    where[("bad-empty", ASSIGNMENTS[0])] = roots[0]
+
+    def grade_copy(root):
+        results = {a: grade(root, a, feedback=True, extra=TEST_LIMITS) for a in ASSIGNMENTS}
+        run_nbgrader(root, "export")
+        return results
+
+    with ThreadPoolExecutor(WORKERS) as pool:
+        per_copy = list(pool.map(grade_copy, roots))
+    preflights = {a: [results[a] for results in per_copy] for a in ASSIGNMENTS}
+    return GradedCourse(roots, where, preflights, students)

@@ -1,130 +1,105 @@
-"""The autograde round trip, through nbgrader itself, in a temporary copy of the course.
+"""The autograde round trip, through nbgrader itself, in temporary copies of the course.
 
-reference -> full marks; blank release -> 0 on every graded cell; every known-wrong variant
-(tests/catalogue/<assignment>.py) -> loses the points of the cells it names.  Bad input
-(malformed JSON, an empty student folder, a missing notebook, an unknown assignment) is
-reported in one sentence and the rest of the class is still graded.
+Real ``nbgrader autograde`` (conftest.graded_course): reference -> full marks; blank release -> 0
+on every graded cell; malformed JSON and an empty student folder are reported in one sentence and
+the rest of the class is still graded; feedback shows what failed but not the hidden tests.
+
+The known-wrong variants of tests/catalogue/<assignment>.py (74 of them) run in one shared kernel
+per assignment (tests/fastgrade.py), scored by nbgrader's own ``determine_grade``; that this
+agrees with ``nbgrader autograde`` is checked here on the reference, the blank release and one
+variant of every assignment.
 """
-import os
-import shutil
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from nbgrader.api import Gradebook
 
-from course.instructor import (CourseError, build_submission, database_url, grade, load_catalogue,
-                               nbgrader_meta, preflight, release_notebooks, variant_code,
-                               write_submission)
+from course.instructor import (CourseError, build_submission, load_catalogue, nbgrader_meta, preflight,
+                               release_notebooks, variant_code)
 from conftest import ASSIGNMENTS, ROOT
+from fastgrade import SharedKernel, as_autograded
 
 
-def slug(description: str) -> str:
-    return "wrong-" + "".join(ch if ch.isalnum() else "-" for ch in description.lower()).strip("-")[:60]
-
-
-def cell_scores(root, assignment):
-    """{student: {grade_id: (score, max)}} from the gradebook."""
-    out = {}
-    with Gradebook(database_url(root)) as gb:
-        for sub in gb.assignment_submissions(assignment):
-            cells = {}
-            for nb in sub.notebooks:
-                for g in nb.grades:
-                    cells[g.name] = (g.score, g.max_score)
-            out[sub.student_id] = cells
-    return out
-
-
-WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", (os.cpu_count() or 1) + 1))
-
-
-def class_roster(assignment):
-    """{student id: build_submission kwargs}: the honest pair and one student per known-wrong variant."""
+def variants(assignment):
     notebooks = release_notebooks(ROOT, assignment)
-    students = {"honest-reference": {}, "honest-blank": {"blank": True}}
-    for description, variant in load_catalogue(ROOT, assignment).items():
-        students[slug(description)] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
-    return students
+    return {d: (v, {v["cell"]: variant_code(notebooks, v)}) for d, v in load_catalogue(ROOT, assignment).items()}
 
 
 @pytest.fixture(scope="module")
-def graded_class(generated_course, tmp_path_factory):
-    """Every assignment's roster autograded by nbgrader, split over WORKERS course copies.
+def fast_scores(generated_course):
+    """{assignment: {"reference"|"blank"|variant description: {grade_id: (score, max)}}}."""
+    def run(assignment):
+        (name, (src, rel)), = release_notebooks(generated_course, assignment).items()
+        kernel = SharedKernel(str(generated_course / "source" / assignment))
+        try:
+            out = {"reference": kernel.grade(as_autograded(build_submission(src, rel), src)),
+                   "blank": kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))}
+            for i, (description, (variant, replace)) in enumerate(variants(assignment).items()):
+                # the first variant runs in full (compared with nbgrader); the others stop after
+                # the last cell they must lose
+                stop = None if i == 0 else set(variant["loses"])
+                out[description] = kernel.grade(as_autograded(build_submission(src, rel, replace=replace), src),
+                                                stop_after=stop)
+            return assignment, out
+        finally:
+            kernel.close()
 
-    Each copy starts from the generated course (release and gradebook ready) and has its own
-    SQLite gradebook, so the copies are graded at the same time without concurrent writers.
-    The honest students, the bad inputs and generate_feedback live in copy 0.
-    Returns {assignment: (scores {student: {grade_id: (score, max)}}, [Preflight per copy])}.
-    """
-    base = tmp_path_factory.mktemp("graded")
-    roots = []
-    for i in range(WORKERS):
-        root = base / f"part{i}"
-        shutil.copytree(generated_course, root)
-        roots.append(root)
-    for assignment in ASSIGNMENTS:
-        roster = class_roster(assignment)
-        others = sorted(s for s in roster if not s.startswith("honest-"))
-        groups = [["honest-reference", "honest-blank"]] + [[] for _ in range(WORKERS - 1)]
-        for i, student in enumerate(others):
-            groups[(i + 1) % WORKERS].append(student)
-        for root, group in zip(roots, groups):
-            notebooks = release_notebooks(root, assignment)
-            for student in group:
-                write_submission(root, student, assignment,
-                                 {name: build_submission(src, rel, **roster[student])
-                                  for name, (src, rel) in notebooks.items()})
-        bad = roots[0] / "submitted" / "bad-json" / assignment  # malformed JSON beside good work
-        bad.mkdir(parents=True)
-        (bad / next(iter(release_notebooks(roots[0], assignment)))).write_text('{"cells": [')
-        (roots[0] / "submitted" / "bad-empty" / assignment).mkdir(parents=True)  # no notebook at all
-
-    def grade_all(index):
-        return {a: grade(roots[index], a, feedback=(index == 0)) for a in ASSIGNMENTS}
-
-    with ThreadPoolExecutor(WORKERS) as pool:
-        per_copy = list(pool.map(grade_all, range(WORKERS)))
-    out = {}
-    for assignment in ASSIGNMENTS:
-        scores = {}
-        for root in roots:
-            scores.update(cell_scores(root, assignment))
-        out[assignment] = (scores, [results[assignment] for results in per_copy], roots[0])
-    return out
+    with ThreadPoolExecutor(2) as pool:
+        return dict(pool.map(run, ASSIGNMENTS))
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_autograde_round_trip(assignment, graded_class):
-    scores, results, first_root = graded_class[assignment]
-    students = class_roster(assignment)
-    variants = load_catalogue(ROOT, assignment)
-    assert variants, f"tests/catalogue/{assignment}.py lists no known-wrong variants"
-
-    problems = [p for r in results for p in r.problems]
-    assert sorted(s for r in results for s in r.skipped) == ["bad-empty", "bad-json"]
-    assert any("is not valid JSON" in p and "bad-json" in p for p in problems), problems
-    assert any("holds no notebook" in p and "bad-empty" in p for p in problems), problems
-    assert len(problems) == 2, problems
-    assert set(scores) == set(students), "every good submission must be graded"
-    graded_cells = {name for name, (_, mx) in scores["honest-reference"].items() if mx > 0}
+def test_reference_scores_full_marks_and_blank_zero(assignment, graded_course):
+    reference = graded_course.scores("honest-reference", assignment)
+    blank = graded_course.scores("honest-blank", assignment)
+    graded_cells = {name for name, (_, mx) in reference.items() if mx > 0}
     assert graded_cells
     for name in graded_cells:
-        got, mx = scores["honest-reference"][name]
+        got, mx = reference[name]
         assert got == mx, f"reference loses points on {name}"
-        assert scores["honest-blank"][name][0] == 0, f"blank release scores on {name}"
-    for description, variant in variants.items():
-        cells = scores[slug(description)]
+        assert blank[name][0] == 0, f"blank release scores on {name}"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_known_wrong_variants_lose_their_points(assignment, fast_scores):
+    found = variants(assignment)
+    assert found, f"tests/catalogue/{assignment}.py lists no known-wrong variants"
+    for description, (variant, _) in found.items():
+        cells = fast_scores[assignment][description]
         for name in variant["loses"]:
             got, mx = cells[name]
             assert got < mx, f"known-wrong variant '{description}' keeps its points on {name}"
-    assert (first_root / "feedback" / "honest-reference" / assignment).is_dir()
-    # feedback shows what failed, never the hidden tests (course/feedback.py)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_shared_kernel_grading_agrees_with_nbgrader(assignment, fast_scores, graded_course):
+    fast = fast_scores[assignment]
+    first = next(iter(variants(assignment)))
+    assert fast["reference"] == graded_course.scores("honest-reference", assignment)
+    assert fast["blank"] == graded_course.scores("honest-blank", assignment)
+    assert fast[first] == graded_course.scores(f"wrong-first-{assignment[:2]}", assignment)
+
+
+def test_bad_submissions_are_named_and_the_rest_is_graded(graded_course):
+    problems = [p for results in graded_course.preflights.values() for r in results for p in r.problems]
+    assert any("holds no notebook" in p and "bad-empty" in p for p in problems), problems
+    for (student, assignment), what in graded_course.students.items():
+        if getattr(what, "expect", None) != "malformed":
+            assert graded_course.scores(student, assignment), f"{student} was not graded"
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_messages_not_hidden_tests(assignment, graded_course):
+    root = graded_course.root_of("honest-blank", assignment)
+    assert (graded_course.root_of("honest-reference", assignment) / "feedback" / "honest-reference" / assignment).is_dir()
     source_text = "".join(p.read_text() for p in (ROOT / "source" / assignment).glob("*.ipynb"))
-    for page in (first_root / "feedback" / "honest-blank" / assignment).glob("*.html"):
+    pages = list((root / "feedback" / "honest-blank" / assignment).glob("*.html"))
+    assert pages
+    for page in pages:
         html = page.read_text()
         assert "HIDDEN TESTS" not in html and "hidden tests ran here" in html
+        assert "is not implemented yet" in html  # the failed tests' messages are there
         assert "_rng = np.random.default_rng" not in html
-        assert "_rng = np.random.default_rng" in source_text  # the string above is real hidden-test code
+    assert "_rng = np.random.default_rng" in source_text  # the string above is real hidden-test code
 
 
 def test_bad_input_sentences(course_copy):

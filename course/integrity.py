@@ -1,0 +1,388 @@
+"""Grading integrity: nbgrader preprocessors that run in the grader's process, out of the student's reach.
+
+nbgrader_config.py puts them into ``autograde``'s second pass (the one that executes the notebook):
+
+``ScreenSubmission`` (before execution)
+    reads the student's code cells with :mod:`course.screen` and compares the submitted file's
+    structure with the source notebook: a test or read-only cell deleted, duplicated, moved,
+    retyped, edited or given other metadata, or a cell claiming to be a test the assignment does
+    not have.  The findings go into ``resources`` and the notebook's metadata.
+``GuardedExecute`` (nbgrader's Execute, with limits)
+    the kernel gets an address-space limit (``memory_limit_mb``), every cell nbgrader's per-cell
+    ``timeout`` and the notebook as a whole ``notebook_timeout``; a kernel that dies (``os._exit``,
+    a crash, the memory limit) or will not stop after a timeout is shut down and the cells it did
+    not finish get an error saying so -- the notebook is still scored, and nbgrader goes on to the
+    next one instead of failing the student's whole submission.
+``ApplyFlags`` (after execution, before ``SaveAutoGrades``)
+    puts an ``IntegrityFlag`` error first in the outputs of every test the findings touch (a test
+    that runs after flagged code, or a test cell that was tampered with), so nbgrader scores it 0
+    and the feedback says why; and moves ``stderr`` output of test cells to ``stdout``, because
+    the course's tests fail only by raising, and a correct answer must not lose its points to a
+    warning or a debug print (nbgrader zeroes a test cell that writes to stderr).
+``RecordFlags`` (after ``SaveAutoGrades``)
+    marks the submitted notebook ``flagged`` in the gradebook (formgrader shows it) and writes the
+    findings into the auto-comment of the notebook's first answer cell; the course's export plugin
+    (:mod:`course.export`) adds them to ``grades.csv``.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from time import monotonic
+
+import nbformat
+from jupyter_core.utils import ensure_async, run_sync
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.notebooknode import NotebookNode
+from traitlets import Integer
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
+
+from .screen import Finding, release_text, screen_notebook
+
+FLAG_PREFIX = "INTEGRITY FLAG:"
+META_KEY = "course_integrity"
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test(cell) -> bool:
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+def error_output(ename: str, evalue: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename=ename, evalue=evalue, traceback=[f"{ename}: {evalue}"])
+
+
+# -- structure ---------------------------------------------------------------------------------
+WATCHED_META = ("grade", "solution", "locked", "points", "task")
+
+
+def structure_findings(submitted: dict, source) -> list[dict]:
+    """Tampering with the instructor's cells, from the raw submitted notebook (a dict or node).
+
+    Each finding is {"cell": grade_id, "what": sentence, "touches": [grade ids of tests]}.
+    """
+    src_cells = [c for c in source.cells if _nbgrader(c).get("grade_id")]
+    src_by_id = {_nbgrader(c)["grade_id"]: c for c in src_cells}
+    tests = [gid for gid, c in src_by_id.items() if _is_test(c)]
+    guarded = [gid for gid, c in src_by_id.items() if _is_test(c) or _nbgrader(c).get("locked")]
+    sub_cells = submitted.get("cells", []) if isinstance(submitted, dict) else submitted.cells
+    seen: dict[str, list] = {}
+    order = []
+    out = []
+    for cell in sub_cells:
+        meta = (cell.get("metadata", {}) or {}).get("nbgrader", {}) or {}
+        gid = meta.get("grade_id")
+        if not gid:
+            continue
+        seen.setdefault(gid, []).append(cell)
+        order.append(gid)
+        if gid not in src_by_id and meta.get("grade") and not meta.get("solution"):
+            out.append({"cell": gid, "what": f"a cell claims to be the test {gid!r}, which the assignment "
+                                              f"does not have", "touches": []})
+    for gid in guarded:
+        src = src_by_id[gid]
+        kind = "test cell" if _is_test(src) else "read-only cell"
+        touches = [gid] if gid in tests else []
+        cells = seen.get(gid, [])
+        if not cells:
+            out.append({"cell": gid, "what": f"the {kind} {gid!r} was deleted", "touches": touches})
+            continue
+        if len(cells) > 1:
+            out.append({"cell": gid, "what": f"the {kind} {gid!r} appears {len(cells)} times", "touches": touches})
+        cell = cells[0]
+        if cell.get("cell_type") != src.cell_type:
+            out.append({"cell": gid, "what": f"the {kind} {gid!r} was changed from {src.cell_type} to "
+                                              f"{cell.get('cell_type')}", "touches": touches})
+        meta = (cell.get("metadata", {}) or {}).get("nbgrader", {}) or {}
+        src_meta = _nbgrader(src)
+        changed = [k for k in WATCHED_META if meta.get(k) != src_meta.get(k)
+                   and not (k == "points" and not src_meta.get("grade"))]
+        if changed:
+            out.append({"cell": gid, "what": f"the nbgrader metadata of the {kind} {gid!r} was changed "
+                                              f"({', '.join(changed)})", "touches": touches})
+        source_text = cell.get("source", "")
+        source_text = "".join(source_text) if isinstance(source_text, list) else source_text
+        if _is_test(src):
+            if source_text.strip() not in (src.source.strip(), release_text(src.source).strip()):
+                out.append({"cell": gid, "what": f"the test cell {gid!r} was edited", "touches": touches})
+        elif source_text.strip() != src.source.strip():
+            out.append({"cell": gid, "what": f"the read-only cell {gid!r} was edited", "touches": []})
+    present = list(dict.fromkeys(gid for gid in order if gid in src_by_id))
+    moved = _out_of_order(present, list(src_by_id))
+    if moved:
+        out.append({"cell": moved[0], "what": f"cells were reordered ({', '.join(repr(g) for g in moved)} moved)",
+                    "touches": [g for g in moved if g in tests]})
+    return out
+
+
+def _out_of_order(present: list, source_order: list) -> list:
+    """The fewest cells whose moving explains ``present``'s order (those outside a longest
+    subsequence that is in source order)."""
+    rank = {gid: i for i, gid in enumerate(source_order)}
+    seq = [rank[g] for g in present]
+    best = [1] * len(seq)
+    prev = [-1] * len(seq)
+    for i in range(len(seq)):
+        for j in range(i):
+            if seq[j] < seq[i] and best[j] + 1 > best[i]:
+                best[i], prev[i] = best[j] + 1, j
+    keep, i = set(), (max(range(len(seq)), key=best.__getitem__) if seq else -1)
+    while i >= 0:
+        keep.add(i)
+        i = prev[i]
+    return [g for k, g in enumerate(present) if k not in keep]
+
+
+# -- the preprocessors ---------------------------------------------------------------------------
+class _CoursePaths:
+    def paths(self, resources) -> tuple[Path, Path]:
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        name = f"{info['notebook']}.ipynb"
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / name
+        submitted = Path(coursedir.format_path(coursedir.submitted_directory, info["student"], info["assignment"])) / name
+        return source, submitted
+
+
+class NormalizeMetadata(NbGraderPreprocessor):
+    """Give every cell the nbgrader metadata the assignment says it has, before OverwriteCells runs.
+
+    A student who edits a cell's nbgrader metadata (marks a test as an answer, changes its points or
+    type, duplicates it, or invents a test) makes nbgrader 0.9.6 stop with ``Inconsistent checksums``
+    or ``KeyError`` and drop the whole submission.  Here a cell whose grade_id the assignment knows
+    gets the gradebook's metadata back (its first copy only), and any other cell loses its nbgrader
+    metadata and is an ordinary cell of the student's.  ScreenSubmission reports what was changed,
+    from the file as submitted.
+    """
+
+    def preprocess(self, nb, resources):
+        from nbgrader.api import Gradebook
+        info = resources["nbgrader"]
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_notebook(info["notebook"], info["assignment"])
+            sources = {c.name: c for c in notebook.source_cells}
+            grades = {c.name: c for c in notebook.grade_cells}
+            solutions = {c.name for c in notebook.solution_cells}
+            tasks = {c.name for c in notebook.task_cells}
+            seen = set()
+            for cell in nb.cells:
+                meta = cell.get("metadata", {}).get("nbgrader")
+                if not isinstance(meta, dict):
+                    if "nbgrader" in cell.get("metadata", {}):
+                        del cell.metadata["nbgrader"]
+                    continue
+                gid = meta.get("grade_id")
+                if gid not in sources or gid in seen:
+                    del cell.metadata["nbgrader"]
+                    continue
+                seen.add(gid)
+                source = sources[gid]
+                new = {"grade_id": gid, "grade": gid in grades, "solution": gid in solutions,
+                       "locked": bool(source.locked), "task": gid in tasks, "schema_version": 3,
+                       "checksum": source.checksum, "cell_type": source.cell_type}
+                if gid in grades:
+                    new["points"] = grades[gid].max_score
+                cell.metadata["nbgrader"] = new
+                if cell.cell_type != source.cell_type:
+                    if source.cell_type == "code":
+                        cell.cell_type, cell.outputs, cell.execution_count = "code", [], None
+                    else:
+                        cell.cell_type = source.cell_type
+                        cell.pop("outputs", None)
+                        cell.pop("execution_count", None)
+        return nb, resources
+
+
+class RestoreCells(OverwriteCells):
+    """nbgrader's OverwriteCells, with deleted test cells put back wherever the student deleted them.
+
+    nbgrader 0.9.6 re-inserts a deleted test cell after the cell that precedes it in the source,
+    but looks that cell up among answer and test cells only: when a read-only cell precedes it
+    (as in most of this course's notebooks) it raises KeyError and the student's whole submission
+    fails to grade.  Here the nearest preceding source cell that is present is used.
+    """
+
+    def add_missing_grade_cells(self, nb, resources):
+        source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
+        source_ids = [cell.name for cell in source_nb.source_cells]
+        grade_cells = {cell.name: cell for cell in source_nb.grade_cells}
+        solution_ids = {cell.name for cell in source_nb.solution_cells}
+        for gid in source_ids:
+            if gid not in grade_cells:
+                continue
+            present = {_nbgrader(c).get("grade_id"): i for i, c in enumerate(nb.cells) if _nbgrader(c).get("grade_id")}
+            if gid in present:
+                continue
+            self.log.warning("Missing grade cell %s encountered, adding to notebook", gid)
+            source_cell = source_nb.source_cells[source_ids.index(gid)]
+            cell = self.missing_cell_transform(source_cell, grade_cells[gid].max_score, is_solution=gid in solution_ids)
+            before = [present[p] for p in reversed(source_ids[:source_ids.index(gid)]) if p in present]
+            nb.cells.insert(before[0] + 1 if before else 0, cell)
+        return nb, resources
+
+
+class ScreenSubmission(_CoursePaths, NbGraderPreprocessor):
+    """Find tampering before the notebook runs (see the module docstring)."""
+
+    def preprocess(self, nb, resources):
+        source_path, submitted_path = self.paths(resources)
+        source = nbformat.read(source_path, as_version=4)
+        flags = []
+        for f in screen_notebook(nb, source):
+            flags.append({"cell": f.cell, "index": f.index, "what": str(f), "touches": "after"})
+        try:
+            raw = json.loads(submitted_path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            raw = None
+        if isinstance(raw, dict):
+            for f in structure_findings(raw, source):
+                flags.append({"cell": f["cell"], "index": None, "what": f["what"], "touches": f["touches"]})
+        nb.metadata[META_KEY] = {"flags": flags}
+        if flags:
+            self.log.warning("Integrity: %d finding(s) in %s: %s", len(flags), submitted_path,
+                             "; ".join(f["what"] for f in flags[:5]))
+        return nb, resources
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute with a memory limit, a whole-notebook time limit, and kernel death survived."""
+
+    memory_limit_mb = Integer(4096, help="Address-space limit of the kernel process (MiB); 0 = none.").tag(config=True)
+    notebook_timeout = Integer(600, help="Seconds the whole notebook may run; later cells are not run.").tag(config=True)
+    kill_grace = Integer(5, help="Seconds a kernel has to stop after a timeout interrupt before it is shut down.").tag(config=True)
+
+    def preprocess(self, nb, resources=None, km=None):
+        self._stopped = None
+        self._deadline = monotonic() + self.notebook_timeout
+        return super().preprocess(nb, resources, km)
+
+    async def async_start_new_kernel(self, **kwargs):
+        if self.memory_limit_mb:
+            limit = self.memory_limit_mb * 2 ** 20
+
+            def limit_memory():
+                import resource
+                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+            kwargs.setdefault("preexec_fn", limit_memory)
+        return await super().async_start_new_kernel(**kwargs)
+
+    def _get_timeout(self, cell):
+        timeout = super()._get_timeout(cell)
+        remaining = max(1, int(self._deadline - monotonic()))
+        return remaining if timeout is None else min(timeout, remaining)
+
+    def _not_run(self, cell) -> None:
+        if cell.cell_type == "code":
+            cell.outputs = [error_output("NotRun", self._stopped)]
+
+    def preprocess_cell(self, cell, resources, index):
+        if cell.cell_type != "code" or not cell.source.strip():
+            return cell, resources
+        if self._stopped:
+            self._not_run(cell)
+            return cell, resources
+        if monotonic() >= self._deadline:
+            self._stopped = (f"not run: the notebook used up its {self.notebook_timeout} s before this cell "
+                             f"(an endless loop, or far too slow code, earlier on)")
+            self._not_run(cell)
+            return cell, resources
+        try:
+            cell, resources = super().preprocess_cell(cell, resources, index)
+        except DeadKernelError:
+            self._kernel_died(cell, "The kernel died while this cell ran (it exited, crashed, or went over "
+                                    f"the {self.memory_limit_mb} MiB memory limit); the cells after it were not run.")
+            return cell, resources
+        except CellTimeoutError:
+            self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
+                                    "interrupted; it was shut down and the cells after it were not run.")
+            return cell, resources
+        timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+        if timed_out and not self._responsive():
+            self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
+                                    "interrupted; it was shut down and the cells after it were not run.")
+        return cell, resources
+
+    def _responsive(self) -> bool:
+        async def ask():
+            msg_id = await ensure_async(self.kc.kernel_info())
+            deadline = monotonic() + self.kill_grace
+            while monotonic() < deadline:
+                reply = await ensure_async(self.kc.get_shell_msg(timeout=max(0.1, deadline - monotonic())))
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return True
+            return False
+        try:
+            return run_sync(ask)()
+        except Exception:
+            return False
+
+    def _kernel_died(self, cell, message: str) -> None:
+        self.log.error("Kernel stopped in cell %s: %s", _nbgrader(cell).get("grade_id", "?"), message)
+        cell.outputs.append(error_output("KernelDied", message))
+        self._stopped = "not run: the kernel had stopped in an earlier cell (see the first cell marked KernelDied)."
+        try:
+            run_sync(lambda: ensure_async(self.km.shutdown_kernel(now=True)))()
+        except Exception:  # already gone
+            pass
+
+
+class ApplyFlags(NbGraderPreprocessor):
+    """Zero the tests that integrity findings touch, and keep stderr noise from zeroing a correct answer."""
+
+    def preprocess(self, nb, resources):
+        flags = nb.metadata.get(META_KEY, {}).get("flags", [])
+        indices = [f["index"] for f in flags if f.get("touches") == "after" and f.get("index") is not None]
+        first = min(indices) if indices else None
+        for index, cell in enumerate(nb.cells):
+            if cell.cell_type != "code" or not _is_test(cell):
+                continue
+            for output in cell.get("outputs", []):
+                if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                    output["name"] = "stdout"
+            gid = _nbgrader(cell).get("grade_id")
+            reasons = [f["what"] for f in flags if isinstance(f.get("touches"), list) and gid in f["touches"]]
+            if first is not None and index > first:
+                reasons += [f["what"] for f in flags if f.get("touches") == "after"]
+            if reasons:
+                text = "this test was not counted because the submission " + "; ".join(reasons[:3]) + \
+                       (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "") + \
+                       ". Code that reaches for the grader instead of the answer scores nothing."
+                cell.outputs.insert(0, error_output("IntegrityFlag", text))
+        return nb, resources
+
+
+class RecordFlags(NbGraderPreprocessor):
+    """Write the findings into the gradebook: the notebook's ``flagged`` and an auto-comment."""
+
+    def preprocess(self, nb, resources):
+        flags = nb.metadata.get(META_KEY, {}).get("flags", [])
+        if not flags:
+            return nb, resources
+        from nbgrader.api import Gradebook
+        info = resources["nbgrader"]
+        text = f"{FLAG_PREFIX} " + " | ".join(f["what"] for f in flags)
+        with Gradebook(info["db_url"]) as gb:
+            notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
+            notebook.flagged = True
+            comments = sorted(notebook.comments, key=lambda c: c.name)
+            answer_ids = [_nbgrader(c).get("grade_id") for c in nb.cells if _nbgrader(c).get("solution")]
+            target = next((c for gid in answer_ids for c in comments if c.name == gid), comments[0] if comments else None)
+            if target is not None:
+                target.auto_comment = text
+            gb.db.commit()
+        return nb, resources
+
+
+def flags_of(nb) -> list[str]:
+    """The integrity findings recorded in an autograded notebook."""
+    return [f["what"] for f in nb.metadata.get(META_KEY, {}).get("flags", [])]
+
+
+__all__ = ["ScreenSubmission", "GuardedExecute", "ApplyFlags", "RecordFlags", "structure_findings",
+           "flags_of", "Finding", "FLAG_PREFIX"]

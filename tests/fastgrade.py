@@ -1,0 +1,92 @@
+"""Grade many known-wrong variants of one assignment in one kernel, the way nbgrader would.
+
+``nbgrader autograde`` starts a kernel per notebook and spends ~2-4 s on each; the 74 known-wrong
+variants of the catalogue only need to show that the hidden tests catch each mistake.  Here one
+kernel per assignment runs, for each variant, the notebook autograde would run (the source
+notebook's given and test cells, hidden tests included, with the student's answer cells), after
+``%reset -f``; each test cell is scored with nbgrader's own ``determine_grade`` after the same
+stderr rule ``course.integrity.ApplyFlags`` applies.  test_roundtrip.py proves this agrees with
+real ``nbgrader autograde`` on the reference, the blank release and one variant per assignment.
+Tampering never runs here (it could change the shared kernel); it goes through real autograde.
+"""
+from __future__ import annotations
+
+import os
+from queue import Empty
+
+import nbformat
+from jupyter_client.manager import start_new_kernel
+from nbgrader.utils import determine_grade
+
+RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
+
+
+def as_autograded(submission, source_nb):
+    """The notebook autograde executes: the submission with every instructor cell (given code
+    and tests, hidden tests included) taken from the source notebook, matched by grade_id."""
+    instructor = {c.metadata["nbgrader"]["grade_id"]: c.source for c in source_nb.cells
+                  if c.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+                  and not c.metadata["nbgrader"].get("solution")}
+    nb = nbformat.from_dict(submission)
+    for cell in nb.cells:
+        gid = cell.get("metadata", {}).get("nbgrader", {}).get("grade_id")
+        if gid in instructor:
+            cell.source = instructor[gid]
+    return nb
+
+
+class SharedKernel:
+    """One IPython kernel that grades notebook after notebook."""
+
+    def __init__(self, cwd: str, timeout: int = 60):
+        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg")
+        self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=cwd, env=env,
+                                            extra_arguments=["--HistoryManager.hist_file=:memory:"])
+        self.timeout = timeout
+
+    def close(self):
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+    def run(self, code: str) -> list:
+        outputs = []
+
+        def hook(msg):
+            kind = msg["header"]["msg_type"]
+            if kind == "clear_output":
+                outputs.clear()
+            elif kind in ("stream", "display_data", "execute_result", "error"):
+                outputs.append(nbformat.v4.output_from_msg(msg))
+
+        try:
+            reply = self.kc.execute_interactive(code, timeout=self.timeout, output_hook=hook, allow_stdin=False)
+        except (TimeoutError, Empty):
+            self.km.interrupt_kernel()
+            outputs.append(nbformat.v4.new_output("error", ename="CellTimeoutError", evalue="", traceback=[]))
+            return outputs
+        if reply["content"]["status"] == "error" and not any(o.output_type == "error" for o in outputs):
+            c = reply["content"]
+            outputs.append(nbformat.v4.new_output("error", ename=c["ename"], evalue=c["evalue"], traceback=[]))
+        return outputs
+
+    def grade(self, nb, stop_after: set | None = None) -> dict:
+        """{grade_id: (score, max score)} of the test cells, after running every code cell in order
+        (or only until every test in ``stop_after`` has been scored)."""
+        self.run(RESET)
+        scores = {}
+        left = set(stop_after) if stop_after else None
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not cell.source.strip():
+                continue
+            cell.outputs = self.run(cell.source)
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                for output in cell.outputs:
+                    if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                        output["name"] = "stdout"
+                scores[meta["grade_id"]] = determine_grade(cell)
+                if left is not None:
+                    left.discard(meta["grade_id"])
+                    if not left:
+                        break
+        return scores

@@ -1,0 +1,400 @@
+"""The catalogue of submissions the grader must judge right, built from any assignment's notebooks.
+
+Every kind is built from an assignment's source and release notebooks (its answer cells, test
+cells and function names are read from them), so a new assignment is covered without new code.
+:func:`catalogue` places every kind on the assignments that exist and says what must come out:
+
+``flagged``      code tampering in the answer cells of the blank release, several kinds per notebook
+                 (one per answer cell; the kernel killers last): every test scores 0, the notebook is
+                 flagged, and every kind's cell is named in the flags
+``touched``      tampering with the instructor's cells of the reference solution, each kind on its own
+                 test cell: the touched tests score 0, the others keep their points, flagged
+``disrupted``    the reference solution with a cell that kills, hangs or exhausts the kernel put in its
+                 last answer cell: every test before that cell keeps its points, the tests of that
+                 cell score 0, the rest of the class is graded, and nothing is flagged
+``full``         honest but unusual code: full marks, no flag
+``hardcoded``    the reference, each function returning its first answer forever (what typing in the
+                 visible numbers amounts to): every test that calls a function loses its points
+``malformed``    not a notebook nbgrader can read: one sentence naming the file, the rest graded
+"""
+from __future__ import annotations
+
+import ast
+import copy
+import json
+from dataclasses import dataclass, field
+
+import nbformat
+
+from course.instructor import build_submission, nbgrader_meta, solution_code
+from course.screen import context_from_source
+
+
+# -- helpers ---------------------------------------------------------------------------------------
+def solution_cells(nb):
+    return [c for c in nb.cells if nbgrader_meta(c).get("solution") and c.cell_type == "code"]
+
+
+def test_cells(nb):
+    return [c for c in nb.cells if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")]
+
+
+def function_names(source_nb) -> dict[str, list[str]]:
+    """{solution grade_id: [names of the functions its reference answer defines]}."""
+    out = {}
+    for cell in solution_cells(source_nb):
+        tree = ast.parse(solution_code(cell.source))
+        out[nbgrader_meta(cell)["grade_id"]] = [s.name for s in tree.body if isinstance(s, ast.FunctionDef)]
+    return out
+
+
+def with_cell_code(nb, grade_id: str, code: str):
+    nb = copy.deepcopy(nb)
+    for cell in nb.cells:
+        if nbgrader_meta(cell).get("grade_id") == grade_id:
+            cell.source = code
+            return nb
+    raise KeyError(grade_id)
+
+
+def blank(source_nb, release_nb):
+    return build_submission(source_nb, release_nb, blank=True)
+
+
+def reference(source_nb, release_nb):
+    return build_submission(source_nb, release_nb)
+
+
+def last_answer(source_nb) -> str:
+    """The last answer cell that defines a function (its tests come after it)."""
+    names = function_names(source_nb)
+    return [gid for gid in names if names[gid]][-1]
+
+
+def plain(tamper: str):
+    """A kind whose answer cell is just ``tamper``."""
+    return lambda source_nb, gid: tamper
+
+
+def scavenger(body: str, preamble: str = ""):
+    """A kind whose answer cell defines that cell's functions with ``body`` (they look for the answer
+    in the grader instead of computing it)."""
+    def code(source_nb, gid):
+        names = function_names(source_nb)[gid]
+        return (preamble + "\n" if preamble else "") + "\n\n".join(
+            f"def {n}(*args, **kwargs):\n" + "\n".join("    " + line for line in body.splitlines()) for n in names)
+    return code
+
+
+def _toolkit_noops(source_nb, gid):
+    ctx = context_from_source(source_nb)
+    helpers = sorted(n for n in ctx.protected if ctx.imports.get(n, "").startswith("course"))
+    code = "\n".join(f"{name} = lambda *args, **kwargs: None" for name in helpers)
+    return code + "\nimport course.checks\ncourse.checks.check_array = lambda *args, **kwargs: None"
+
+
+CODE_TAMPERING = {
+    "numpy testing replaced": plain(
+        "import numpy as np\nnp.testing.assert_allclose = lambda *a, **k: None\n"
+        "np.allclose = lambda *a, **k: True"),
+    "toolkit helpers replaced by no-ops": _toolkit_noops,
+    "builtins replaced": plain(
+        "import builtins\nbuiltins.AssertionError = KeyboardInterrupt\nbuiltins.isinstance = lambda *a: True"),
+    "__builtins__ edited": plain("__builtins__.print = lambda *a, **k: None"),
+    "IPython input transformer empties every later cell": plain(
+        "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])"),
+    "IPython AST transformer drops every later cell": plain(
+        "import ast\nclass Drop(ast.NodeTransformer):\n    def visit_Module(self, node):\n"
+        "        node.body = []\n        return node\nget_ipython().ast_transformers.append(Drop())"),
+    "IPython exception handler swallows errors": plain(
+        "get_ipython().set_custom_exc((BaseException,), lambda *a, **k: None)"),
+    "traceback display switched off": plain(
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "InteractiveShell.showtraceback = lambda *a, **k: None\n"
+        "InteractiveShell.showsyntaxerror = lambda *a, **k: None"),
+    "sys hooks replaced": plain(
+        "import sys\nsys.excepthook = lambda *a: None\nsys.stderr = open('/dev/null', 'w')"),
+    "reads the caller's frame": scavenger(
+        "frame = sys._getframe(1)\nreturn frame.f_globals.get('_ref', frame.f_locals.get('ref'))", "import sys"),
+    "inspect finds the caller's values": scavenger(
+        "return inspect.currentframe().f_back.f_globals.get('_ref')", "import inspect"),
+    "reads a name only the hidden tests define": scavenger("return _ref"),
+    "reads the notebook's globals": scavenger("return globals().get('_ref')"),
+    "reaches __main__ through sys.modules": scavenger(
+        "return vars(sys.modules['__main__']).get('_ref')", "import sys"),
+    "reads the kernel's history of the test cells": scavenger("source = In[-1]\nreturn source"),
+    "gc walks every object": scavenger(
+        "return [o for o in gc.get_objects() if isinstance(o, dict) and '_ref' in o][0]['_ref']", "import gc"),
+    "function globals through __globals__": scavenger("return (lambda: 0).__globals__.get('_ref')"),
+    "obfuscated exec": plain("exec('imp' + 'ort builtins; builtins.len = lambda x: 0')"),
+    "attribute found by a computed name": plain(
+        "import numpy as np\nname = 'tes' + 'ting'\ngetattr(np, name).assert_allclose = print"),
+    "object that equals anything": scavenger(
+        "return Anything()",
+        "import numpy as np\nclass Anything(np.ndarray):\n    def __eq__(self, other):\n        return True\n"
+        "    def __array__(self, *a, **k):\n        return self"),
+    "behaves differently when graded": scavenger(
+        "return None if grading_now() else 0.0", "from course import grading_now"),
+    "environment variable sniffing": scavenger("return os.environ.get('NBGRADER_EXECUTION')", "import os"),
+    "reads the source notebook from disk": plain("text = open('../../../source/x.ipynb').read()"),
+    "shell command": plain("!ls ../../../source"),
+    "IPython magic that runs a file": plain("%run ../../../source/helper.py"),
+    "unittest.mock patches the checks": plain(
+        "from unittest import mock\nmock.patch('course.checks.check_array', lambda *a, **k: None).start()"),
+    "exits the kernel": plain("import os\nos._exit(0)"),
+    "kills its own kernel": plain("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+    "stops the kernel with exit()": plain("exit()"),
+}
+
+
+# -- tampering with the instructor's cells (reference base: only the touched test loses) -------------
+def _by_id(cells, gid):
+    return next(i for i, c in enumerate(cells) if nbgrader_meta(c).get("grade_id") == gid)
+
+
+def _delete(cells, gid):
+    del cells[_by_id(cells, gid)]
+
+
+def _duplicate(cells, gid):
+    i = _by_id(cells, gid)
+    dup = copy.deepcopy(cells[i])
+    dup["id"] = (dup.get("id") or "x") + "-copy"
+    cells.insert(i, dup)
+
+
+def _edit(cells, gid):
+    cells[_by_id(cells, gid)].source = "print('all tests passed')"
+
+
+def _retype(cells, gid):
+    i = _by_id(cells, gid)
+    cell = cells[i]
+    cells[i] = nbformat.v4.new_markdown_cell(cell.source, metadata=cell.metadata, id=cell.get("id"))
+
+
+def _points(cells, gid):
+    meta = cells[_by_id(cells, gid)].metadata["nbgrader"]
+    meta["points"], meta["grade"] = 100, False
+
+
+def _as_answer(cells, gid):
+    cell = cells[_by_id(cells, gid)]
+    cell.metadata["nbgrader"]["solution"] = True
+    cell.source = "pass"
+
+
+def _move(cells, gid):
+    cells.insert(0, cells.pop(_by_id(cells, gid)))
+
+
+def _fake_test(cells, gid):
+    cells.insert(_by_id(cells, gid), nbformat.v4.new_code_cell("pass", metadata={"nbgrader": {
+        "grade": True, "solution": False, "locked": True, "points": 50, "grade_id": "bonus_points",
+        "schema_version": 3}}))
+
+
+# name: (mutation, does it touch its target test?)  Applied in this order, each to its own test.
+STRUCTURE_TAMPERING = {
+    "test cell edited": (_edit, True),
+    "test cell turned into markdown": (_retype, True),
+    "test cell's points and grade flag changed": (_points, True),
+    "test cell marked as an answer": (_as_answer, True),
+    "test cell duplicated": (_duplicate, True),
+    "a made-up test cell added": (_fake_test, False),
+    "test cell deleted": (_delete, True),
+    "test cell moved to the top": (_move, True),
+}
+
+
+# -- disruption without tampering (reference base) ----------------------------------------------------
+def _disrupt(code: str):
+    def build(source_nb, release_nb):
+        nb = reference(source_nb, release_nb)
+        gid = last_answer(source_nb)
+        for cell in nb.cells:
+            if nbgrader_meta(cell).get("grade_id") == gid:
+                cell.source = code + "\n\n" + cell.source
+        return nb
+    return build
+
+
+DISRUPTION = {
+    "kernel crash (segfault from numpy stride tricks)": _disrupt(
+        "import numpy as np\nnp.lib.stride_tricks.as_strided(np.zeros(1), shape=(2 ** 40,), strides=(2 ** 30,)).sum()"),
+    "endless loop (interruptible)": _disrupt("while True:\n    pass"),
+    "endless loop that ignores interrupts": _disrupt(
+        "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass"),
+    "memory blow-up": _disrupt("hoard = []\nwhile True:\n    hoard.append(bytearray(2 ** 27))"),
+}
+
+
+# -- honest but unusual (reference base, must score full marks with no flag) -------------------------
+NOISE = ("import sys, warnings\n"
+         "def _noisy(f):\n"
+         "    def wrapper(*args, **kwargs):\n"
+         "        warnings.warn('a note from my code', RuntimeWarning)\n"
+         "        print('debugging', f.__name__, file=sys.stderr)\n"
+         "        return f(*args, **kwargs)\n"
+         "    wrapper.__name__ = f.__name__\n"
+         "    return wrapper\n")
+
+
+def _noisy(source_nb, release_nb):
+    nb = reference(source_nb, release_nb)
+    names = function_names(source_nb)
+    for cell in solution_cells(nb):
+        gid = nbgrader_meta(cell)["grade_id"]
+        if names.get(gid):
+            cell.source = NOISE + "\n" + cell.source + "\n" + "\n".join(
+                f"{n} = _noisy({n})" for n in names[gid])
+    return nb
+
+
+def _unusual(source_nb, release_nb):
+    nb = reference(source_nb, release_nb)
+    extra = ("import math\nimport numpy as np\nimport warnings\nfrom collections import OrderedDict\n"
+             "warnings.filterwarnings('ignore')\nnp.random.seed(12345)\n_scratch = np.random.rand(3)\n"
+             "class Notes:\n    \"\"\"A plain helper class.\"\"\"\n    def __init__(self):\n        self.items = []\n"
+             "    def add(self, x):\n        self.items.append(x)\n        return self\n"
+             "notes = Notes().add(math.pi)\nsquares = [i * i for i in range(5)]\n"
+             "for _ in range(2):\n    pass\nprint(f'{len(squares)} squares, {sum(squares)} in all')\n")
+    names = function_names(source_nb)
+    for cell in solution_cells(nb):
+        gid = nbgrader_meta(cell)["grade_id"]
+        if names.get(gid):
+            cell.source = extra + cell.source + "\n%timeit -n 1 -r 1 squares.copy()\n"
+            break
+    return nb
+
+
+HONEST = {
+    "warnings and stderr prints inside every answer": _noisy,
+    "extra imports, a class, seeded randomness, %timeit, top-level scratch work": _unusual,
+}
+
+
+# -- the visible numbers typed in ----------------------------------------------------------------------
+FIRST_ANSWER = ("def _first_answer_forever(f):\n"
+                "    box = []\n"
+                "    def wrapper(*args, **kwargs):\n"
+                "        if not box:\n"
+                "            box.append(f(*args, **kwargs))\n"
+                "        return box[0]\n"
+                "    return wrapper\n")
+
+
+def _hardcoded(source_nb, release_nb):
+    nb = reference(source_nb, release_nb)
+    names = function_names(source_nb)
+    for cell in solution_cells(nb):
+        gid = nbgrader_meta(cell)["grade_id"]
+        if names.get(gid):
+            cell.source = FIRST_ANSWER + "\n" + cell.source + "\n" + "\n".join(
+                f"{n} = _first_answer_forever({n})" for n in names[gid])
+    return nb
+
+
+# -- unreadable files ------------------------------------------------------------------------------
+def _truncated_json(source_nb, release_nb):
+    return json.dumps(nbformat.v4.new_notebook())[:-7]
+
+
+def _nbformat3(source_nb, release_nb):
+    return json.dumps({"nbformat": 3, "nbformat_minor": 0, "metadata": {}, "worksheets": [{"cells": 5}]})
+
+
+def _not_a_notebook(source_nb, release_nb):
+    return json.dumps({"hello": "world"})
+
+
+MALFORMED = {
+    "truncated JSON": _truncated_json,
+    "nbformat 3 with a broken worksheet": _nbformat3,
+    "JSON that is not a notebook": _not_a_notebook,
+}
+
+KILLERS = {"exits the kernel", "kills its own kernel", "stops the kernel with exit()"}
+
+
+@dataclass
+class Submission:
+    """One student of the catalogue: what they hand in and what the grader must make of it."""
+    student: str
+    assignment: str
+    notebooks: dict                  # file name -> notebook node, or raw text (malformed)
+    expect: str                      # flagged | touched | disrupted | full | hardcoded | malformed
+    kinds: dict = field(default_factory=dict)   # kind -> the cell it lives in / the test it touches
+    disrupted: str = ""              # disrupted: the answer cell that holds the disruption
+
+
+def catalogue(root, assignments: list[str]) -> list[Submission]:
+    """Every kind, placed on the assignments that exist (first notebook of each), deterministically."""
+    from course.instructor import release_notebooks
+    books = {}
+    for a in assignments:
+        name, (src, rel) = next(iter(release_notebooks(root, a).items()))
+        books[a] = (name, src, rel)
+    out = []
+
+    # code tampering: bundled, one kind per answer cell of a blank release; kernel killers go last
+    quiet = [k for k in CODE_TAMPERING if k not in KILLERS]
+    killers = [k for k in CODE_TAMPERING if k in KILLERS]
+    round_ = 0
+    while quiet or killers:
+        for a in assignments:
+            if not (quiet or killers):
+                break
+            name, src, rel = books[a]
+            slots = [gid for gid, names in function_names(src).items() if names]
+            nb, placed = blank(src, rel), {}
+            for i, gid in enumerate(slots):
+                last = i == len(slots) - 1
+                pool = killers if (last and killers) or not quiet else quiet
+                if not pool:
+                    break
+                kind = pool.pop(0)
+                nb = with_cell_code(nb, gid, CODE_TAMPERING[kind](src, gid))
+                placed[kind] = gid
+                if kind in KILLERS:
+                    break
+            out.append(Submission(f"t-code-{a[:2]}-{round_}", a, {name: nb}, "flagged", placed))
+        round_ += 1
+
+    # structure tampering: one reference notebook, each kind on its own test cell (from the end)
+    a = max(assignments, key=lambda x: len(test_cells(books[x][1])))
+    name, src, rel = books[a]
+    nb = reference(src, rel)
+    targets = [nbgrader_meta(c)["grade_id"] for c in test_cells(src)][::-1]
+    placed = {}
+    for (kind, (mutate, touches)), gid in zip(STRUCTURE_TAMPERING.items(), targets):
+        mutate(nb.cells, gid)
+        placed[kind] = gid if touches else ""
+    out.append(Submission(f"t-structure-{a[:2]}", a, {name: nb}, "touched", placed))
+
+    # one submission per disruption, honest-but-unusual kind and the typed-in answers
+    cheap_first = sorted(assignments, key=lambda x: len(test_cells(books[x][1])))
+    for i, (kind, build) in enumerate(DISRUPTION.items()):
+        a = cheap_first[i % len(cheap_first)]
+        name, src, rel = books[a]
+        out.append(Submission(slug(kind), a, {name: build(src, rel)}, "disrupted", {kind: last_answer(src)},
+                              last_answer(src)))
+    rest = [(k, b, "full") for k, b in HONEST.items()] + [(HARDCODED, _hardcoded, "hardcoded")]
+    for i, (kind, build, expect) in enumerate(rest):
+        a = assignments[(i + 1) % len(assignments)]
+        name, src, rel = books[a]
+        out.append(Submission(slug(kind), a, {name: build(src, rel)}, expect, {kind: ""}))
+    for i, (kind, build) in enumerate(MALFORMED.items()):
+        a = assignments[i % len(assignments)]
+        name, src, rel = books[a]
+        out.append(Submission(slug(kind), a, {name: build(src, rel)}, "malformed", {kind: name}))
+    return out
+
+
+HARDCODED = "each function returns its first answer forever"
+ALL_KINDS = (list(CODE_TAMPERING) + list(STRUCTURE_TAMPERING) + list(DISRUPTION) + list(HONEST)
+             + [HARDCODED] + list(MALFORMED))
+
+
+def slug(kind: str) -> str:
+    return "t-" + "".join(ch if ch.isalnum() else "-" for ch in kind.lower()).strip("-")[:50]
