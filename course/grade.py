@@ -646,6 +646,9 @@ def _run(root, assignment, todo, report, coursedir, gb, pool, workers, scheduler
     logs = Path(coursedir.format_path(os.path.join(coursedir.autograded_directory, LOGS), ".", ".")).resolve()
 
     with _RunLock(staging / ".lock"):
+        for stale in staging.iterdir():  # what a stopped run left: never committed, so never needed
+            if stale.name != ".lock":
+                _remove(stale)
         template = staging / f".template-{assignment}.db"
         gradebook_merge.snapshot(coursedir.db_url, template)
         tasks = [{"root": str(root), "assignment": assignment, "student": s,
