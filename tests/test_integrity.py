@@ -242,3 +242,21 @@ def test_regrading_gives_the_same_scores_and_flags(graded_course):
     after = {s.student: (graded_course.scores(s.student, s.assignment), graded_course.flagged(s.student, s.assignment))
              for s in picks}
     assert after == before
+
+
+def test_write_the_catalogue_table(graded_course):
+    """test-artifacts/integrity/catalogue.md: every graded submission of the catalogue with its outcome."""
+    rows = ["| submission | assignment | kinds (cell or test) | expected | score | flagged |", "|---|---|---|---|---|---|"]
+    for sub in CATALOGUE:
+        if sub.expect == "malformed":
+            score, flagged = "not graded (named in one sentence)", ""
+        else:
+            scores = graded_course.scores(sub.student, sub.assignment)
+            score = f"{sum(s for s, _ in scores.values()):g} / {sum(m for _, m in scores.values()):g}"
+            flagged = "yes" if graded_course.flagged(sub.student, sub.assignment) else "no"
+        kinds = "; ".join(f"{k} ({v})" if v else k for k, v in sub.kinds.items())
+        rows.append(f"| {sub.student} | {sub.assignment} | {kinds} | {sub.expect} | {score} | {flagged} |")
+    out = ROOT / "test-artifacts" / "integrity"
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "catalogue.md").write_text("\n".join(rows) + "\n")
+    assert len(rows) == len(CATALOGUE) + 2
