@@ -80,7 +80,7 @@ def cell_grades(root: Path, assignment: str) -> dict:
 
 def timed(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
     """Run ``cmd``; return its wall time, its output, and the peak resident memory (MiB) of its
-    whole process tree (sampled every 0.1 s with psutil)."""
+    whole process tree (sampled every 0.25 s with psutil)."""
     import psutil
 
     start = time.monotonic()
@@ -98,7 +98,7 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
                 peak = max(peak, total)
             except psutil.Error:
                 pass
-            time.sleep(0.1)
+            time.sleep(0.25)
         seconds = time.monotonic() - start
         out.seek(0)
         output = out.read()

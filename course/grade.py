@@ -97,6 +97,7 @@ def _sample_memory(interval: float = 0.5) -> None:
     import psutil
 
     me = psutil.Process()
+    mine = me.cmdline()
     while True:
         if not _LOCK.locked():  # idle between tasks
             time.sleep(interval)
@@ -105,6 +106,8 @@ def _sample_memory(interval: float = 0.5) -> None:
             total = me.memory_info().rss
             for child in me.children(recursive=True):
                 try:
+                    if child.cmdline() == mine:  # forked, not yet a kernel: a copy of this process
+                        continue
                     rss = child.memory_info().rss
                 except psutil.Error:
                     continue
@@ -318,26 +321,32 @@ class LocalPool:
             proc.terminate()
             proc.join(5)
             conn.close()
+
+        def dispatch():
+            nonlocal restarts
+            while self.idle and pending:
+                proc, conn = self.idle.pop()
+                task = pending.popleft()
+                try:
+                    if not proc.is_alive():
+                        raise BrokenPipeError
+                    conn.send(task)
+                except (BrokenPipeError, OSError):  # died while idle: replace it, keep the task
+                    pending.appendleft(task)
+                    conn.close()
+                    restarts += 1
+                    if restarts > 2 * self.size + 2:
+                        raise CourseError(f"Worker processes die as soon as they start ({_signal_name(proc.exitcode)}): "
+                                          f"run `python -c 'import course.grade'` with this Python to see why.")
+                    self.idle.append(self._start())
+                    continue
+                busy[(proc, conn)] = task
+
         try:
             while pending or busy:
-                while self.idle and pending:
-                    proc, conn = self.idle.pop()
-                    task = pending.popleft()
-                    try:
-                        if not proc.is_alive():
-                            raise BrokenPipeError
-                        conn.send(task)
-                    except (BrokenPipeError, OSError):  # died while idle: replace it, keep the task
-                        pending.appendleft(task)
-                        conn.close()
-                        restarts += 1
-                        if restarts > 2 * self.size + 2:
-                            raise CourseError(f"Worker processes die as soon as they start ({_signal_name(proc.exitcode)}): "
-                                              f"run `python -c 'import course.grade'` with this Python to see why.")
-                        self.idle.append(self._start())
-                        continue
-                    busy[(proc, conn)] = task
+                dispatch()
                 ready = set(wait([c for _, c in busy] + [p.sentinel for p, _ in busy]))
+                finished = []
                 for (proc, conn), task in list(busy.items()):
                     if conn not in ready and proc.sentinel not in ready:
                         continue
@@ -351,9 +360,12 @@ class LocalPool:
                         conn.close()
                         if pending:
                             self.idle.append(self._start())
-                        on_result(task, _died(task, _signal_name(proc.exitcode)))
+                        finished.append((task, _died(task, _signal_name(proc.exitcode))))
                         continue
                     self.idle.append((proc, conn))
+                    finished.append((task, result))
+                dispatch()  # the next submissions go out before this process writes the results
+                for task, result in finished:
                     on_result(task, result)
         finally:
             for proc, conn in busy:  # interrupted while grading
