@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import re
+import resource
 import shutil
 import subprocess
 import sys
@@ -78,11 +79,22 @@ def cell_grades(root: Path, assignment: str) -> dict:
     return out
 
 
-def timed(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
-    """Run ``cmd``; return its wall time, its output, and the peak resident memory (MiB) of its
-    whole process tree (sampled every 0.25 s with psutil)."""
+def _busy() -> float:
+    """CPU seconds the whole machine has spent busy since boot (all cores)."""
     import psutil
 
+    t = psutil.cpu_times()
+    return sum(getattr(t, name, 0.0) for name in ("user", "nice", "system", "irq", "softirq", "steal"))
+
+
+def timed(cmd: list[str], cwd: Path) -> dict:
+    """Run ``cmd``; return its wall time, output, the CPU time of its process tree, the CPU time
+    other processes on the machine used meanwhile, and the peak resident memory (MiB) of its whole
+    process tree (sampled every 0.25 s with psutil)."""
+    import psutil
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy = _busy()
     start = time.monotonic()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(cmd, cwd=cwd, text=True, stdout=out, stderr=subprocess.STDOUT)
@@ -102,10 +114,13 @@ def timed(cmd: list[str], cwd: Path) -> tuple[float, str, float]:
         seconds = time.monotonic() - start
         out.seek(0)
         output = out.read()
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode != 0:
         sys.stdout.write(output)
         raise SystemExit(f"{' '.join(cmd)} failed with exit status {proc.returncode}")
-    return seconds, output, peak / 2 ** 20
+    return {"seconds": seconds, "output": output, "cpu": cpu, "others": max(0.0, _busy() - busy - cpu),
+            "mib": peak / 2 ** 20}
 
 
 def main(argv=None) -> int:
@@ -143,12 +158,16 @@ def main(argv=None) -> int:
                   flush=True)
             parallel_runs.append(timed([sys.executable, "-m", "course.grade", args.assignment,
                                         "--workers", str(args.workers)], parallel_root))
-            print(f"  serial {serial_runs[-1][0]:.1f} s, parallel {parallel_runs[-1][0]:.1f} s, "
-                  f"load average {os.getloadavg()[0]:.2f}", flush=True)
-        serial_s, _, serial_mib = min(serial_runs)
-        parallel_s, output, parallel_mib = min(parallel_runs)
+            for name, r in (("serial", serial_runs[-1]), ("parallel", parallel_runs[-1])):
+                print(f"  {name:8} {r['seconds']:6.1f} s wall, {r['cpu']:6.1f} s CPU; other processes on the "
+                      f"machine used {r['others'] / r['seconds']:.2f} of the {os.cpu_count()} cores meanwhile",
+                      flush=True)
+            print(f"  ratio of this run: {serial_runs[-1]['seconds'] / parallel_runs[-1]['seconds']:.2f}x", flush=True)
+        serial = min(serial_runs, key=lambda r: r["seconds"])
+        parallel = min(parallel_runs, key=lambda r: r["seconds"])
+        serial_s, parallel_s = serial["seconds"], parallel["seconds"]
         memory = re.search(r"Peak memory per worker: (\d+) MiB with its kernel "
-                           r"\(worker process (\d+) MiB, largest kernel (\d+) MiB", output)
+                           r"\(worker process (\d+) MiB, largest kernel (\d+) MiB", parallel["output"])
 
         serial_grades = cell_grades(base / "serial0", args.assignment)
         parallel_grades = cell_grades(base / "parallel0", args.assignment)
@@ -161,11 +180,13 @@ def main(argv=None) -> int:
         print(f"{'serial':10}{serial_s:>11.1f}s{serial_rate:>14.3f}")
         print(f"{'parallel':10}{parallel_s:>11.1f}s{parallel_rate:>14.3f}   ({args.workers} workers)")
         print(f"ratio: {ratio:.2f}x (target on 2 cores with 2 workers: >= 1.8x)")
+        print(f"CPU per notebook: serial {serial['cpu'] / notebooks:.2f} s, parallel {parallel['cpu'] / notebooks:.2f} s "
+              f"(start-up included)")
         if memory:
             print(f"memory per worker: {memory.group(1)} MiB peak with its kernel (worker process "
                   f"{memory.group(2)} MiB, largest kernel {memory.group(3)} MiB)")
-        print(f"whole process tree at its peak: serial {serial_mib:.0f} MiB (nbgrader + kernel), "
-              f"parallel {parallel_mib:.0f} MiB (parent + {args.workers} workers + kernels)")
+        print(f"whole process tree at its peak: serial {serial['mib']:.0f} MiB (nbgrader + kernel), "
+              f"parallel {parallel['mib']:.0f} MiB (parent + {args.workers} workers + kernels)")
         print(f"grades identical: {'yes' if same else 'NO'} ({len(parallel_grades)} students, "
               f"{sum(len(v) for v in parallel_grades.values())} graded cells)")
         if not same:
