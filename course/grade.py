@@ -61,8 +61,18 @@ _STATE: dict = {}
 
 
 def _scratch_dir() -> Path:
+    """This process's private folder for its scratch gradebook (a Dask worker's lives in the worker's
+    local directory, which Dask removes; a local worker's is removed by the pool)."""
     if "scratch" not in _STATE:
-        _STATE["scratch"] = Path(tempfile.mkdtemp(prefix="course-grade-"))
+        base = None
+        if "distributed" in sys.modules:
+            try:
+                from distributed import get_worker
+
+                base = get_worker().local_directory
+            except (ImportError, ValueError, AttributeError):
+                base = None
+        _STATE["scratch"] = Path(tempfile.mkdtemp(prefix="course-grade-", dir=base))
     return _STATE["scratch"]
 
 
@@ -88,7 +98,7 @@ def _autograde_app(root: Path, assignment: str, scratch_url: str, staging: str):
     return _STATE["app"]
 
 
-def _sample_memory(interval: float = 0.5) -> None:
+def _sample_memory(interval: float = 1.0) -> None:
     """Track this worker's peak resident memory together with its kernels (psutil, sampled).
 
     getrusage's RUSAGE_CHILDREN cannot tell: a kernel is forked from the worker before it execs,
@@ -222,12 +232,21 @@ def _quiet_warnings() -> None:
         _STATE["warnings"] = True
 
 
-def warm_up() -> None:
-    """Import what grading needs while the parent is still preparing (1-2 s per process)."""
+def warm_up(root: str | None = None, assignment: str | None = None) -> None:
+    """Import what grading needs, and set up nbgrader's app, while the parent is still preparing."""
     _quiet_warnings()
     import nbgrader.apps.autogradeapp  # noqa: F401
     import nbgrader.converters  # noqa: F401
     import nbclient  # noqa: F401
+
+    if root and assignment:  # the app the first task will most likely ask for (the default folders)
+        cwd = os.getcwd()
+        try:
+            os.chdir(root)
+            _autograde_app(Path(root), assignment, f"sqlite:///{_scratch_dir() / 'gradebook.db'}",
+                           os.path.join("autograded", STAGING))
+        finally:
+            os.chdir(cwd)
 
 
 def _silence() -> None:
@@ -241,14 +260,15 @@ def _silence() -> None:
         _STATE["silenced"] = True
 
 
-def _worker_loop(conn, quiet: bool) -> None:
+def _worker_loop(conn, quiet: bool, scratch: str, warm: dict) -> None:
     """A local worker process: grade the tasks the parent sends until it sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _STATE["scratch"] = Path(scratch)  # the parent's to remove
     if quiet:
         _silence()
     try:
         try:
-            warm_up()
+            warm_up(**warm)
         except Exception:
             pass  # the first task meets the same problem and reports it
         while True:
@@ -263,8 +283,7 @@ def _worker_loop(conn, quiet: bool) -> None:
             except (BrokenPipeError, OSError):
                 break
     finally:
-        if "scratch" in _STATE:
-            shutil.rmtree(_STATE["scratch"], ignore_errors=True)
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 # =========================================================================== executors
@@ -292,19 +311,21 @@ class LocalPool:
     place for the tasks that are left.
     """
 
-    def __init__(self, workers: int, quiet: bool = True):
+    def __init__(self, workers: int, quiet: bool = True, warm: dict | None = None):
         import multiprocessing as mp
 
         self.ctx = mp.get_context("spawn")  # clean interpreters: nothing of this process's state is inherited
         self.quiet = quiet
+        self.warm = warm or {}
+        self.scratch: list[str] = []  # one private folder per worker process, removed by close()
         self.idle = [self._start() for _ in range(workers)]
         self.size = workers
-        self.used = False
 
     def _start(self):
         mine, theirs = self.ctx.Pipe()
-        proc = self.ctx.Process(target=_worker_loop, args=(theirs, self.quiet), daemon=True,
-                                name="course-grade-worker")
+        self.scratch.append(tempfile.mkdtemp(prefix="course-grade-"))
+        proc = self.ctx.Process(target=_worker_loop, args=(theirs, self.quiet, self.scratch[-1], self.warm),
+                                daemon=True, name="course-grade-worker")
         proc.start()
         theirs.close()
         return proc, mine
@@ -315,7 +336,6 @@ class LocalPool:
         pending = deque(tasks)
         busy: dict = {}
         restarts = 0
-        self.used = True
         while len(self.idle) > len(tasks):  # more workers than work: the spares go now
             proc, conn = self.idle.pop()
             proc.terminate()
@@ -374,22 +394,18 @@ class LocalPool:
                 conn.close()
 
     def close(self) -> None:
+        """Stop the idle workers (they hold no kernel and no unfinished work) and remove their folders."""
         for proc, conn in self.idle:
-            if not self.used:  # still importing, never given work: no need to wait for it
-                proc.terminate()
-                continue
-            try:
-                conn.send(None)
-            except (BrokenPipeError, OSError):
-                pass
-        deadline = time.monotonic() + 10
+            proc.terminate()
         for proc, conn in self.idle:
-            proc.join(max(0.1, deadline - time.monotonic()))
+            proc.join(5)
             if proc.is_alive():
                 proc.kill()
                 proc.join(1)
             conn.close()
         self.idle = []
+        for folder in self.scratch:
+            shutil.rmtree(folder, ignore_errors=True)
 
 
 def run_dask(tasks: list[dict], workers: int, scheduler: str | None, on_result, quiet: bool = True) -> int:
@@ -595,7 +611,8 @@ def grade_class(root: Path, assignment: str, workers: int | None = None, db_url:
     if check.graded:
         # local workers start now and import nbgrader while this process reads the configuration,
         # checks the gradebook and takes its snapshot
-        pool = None if (use_dask or scheduler) else LocalPool(min(workers, len(check.graded)), quiet=quiet_workers)
+        pool = None if (use_dask or scheduler) else LocalPool(
+            min(workers, len(check.graded)), quiet=quiet_workers, warm={"root": str(root), "assignment": assignment})
         try:
             _grade_students(root, assignment, check.graded, report, pool, workers, db_url, scheduler, force)
         finally:
