@@ -232,7 +232,10 @@ def test_export_and_feedback_show_the_flag(graded_course):
 
 
 def test_regrading_gives_the_same_scores_and_flags(graded_course):
-    picks = [next(s for s in CATALOGUE if s.expect == e) for e in ("flagged", "touched", "full")]
+    # two of the cheapest: a flagged bundle and an honest-but-unusual submission (~5 s each)
+    cheap = sorted(ASSIGNMENTS, key=lambda a: len(tampering.test_cells(BOOKS[a][1][0])))
+    picks = [min((s for s in CATALOGUE if s.expect == e), key=lambda s: cheap.index(s.assignment))
+             for e in ("flagged", "full")]
     before = {s.student: (graded_course.scores(s.student, s.assignment), graded_course.flagged(s.student, s.assignment))
               for s in picks}
     for s in picks:
