@@ -18,7 +18,7 @@ from nbgrader.api import Gradebook
 
 from conftest import ROOT
 from course import grade
-from course.instructor import (build_submission, load_catalogue, release_notebooks, run_nbgrader,
+from course.instructor import (DEMO_TAMPER, build_submission, load_catalogue, release_notebooks, run_nbgrader,
                                variant_code, write_submission)
 import pg_server
 
@@ -28,7 +28,8 @@ ASSIGNMENT = "03_tensor_backprop"
 def roster():
     """{student: build_submission kwargs}: reference, blank, and the first two known mistakes."""
     notebooks = release_notebooks(ROOT, ASSIGNMENT)
-    students = {"honest-reference": {}, "honest-blank": {"blank": True}}
+    students = {"honest-reference": {}, "honest-blank": {"blank": True},
+                "tamper": {"blank": True, "tamper": True}}  # flagged by course.integrity: the flag must survive the merge
     for i, variant in enumerate(list(load_catalogue(ROOT, ASSIGNMENT).values())[:2]):
         students[f"wrong-{i}"] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
     return students
@@ -37,8 +38,14 @@ def roster():
 def submit(root, students):
     notebooks = release_notebooks(root, ASSIGNMENT)
     for student, kwargs in students.items():
-        write_submission(root, student, ASSIGNMENT,
-                         {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()})
+        kwargs = dict(kwargs)
+        tamper = kwargs.pop("tamper", False)
+        books = {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()}
+        if tamper:
+            for nb in books.values():
+                answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+                answer.source = DEMO_TAMPER + answer.source
+        write_submission(root, student, ASSIGNMENT, books)
 
 
 def grades(db_url):
@@ -76,6 +83,10 @@ def serial(generated_course, tmp_path_factory):
     assert proc.returncode == 0, proc.stdout + proc.stderr
     result = grades(sqlite_url(root))
     assert sorted(result) == sorted(roster())
+    # the integrity checks ran inside serial autograde: the cheat is flagged with its reason, scores 0
+    flagged = [k for k, v in result["tamper"].items() if isinstance(k, str) and k != "timestamp" and k != "score"]
+    assert result["tamper"]["score"] == 0 and all(result["tamper"][k][1] for k in flagged)
+    assert any("INTEGRITY FLAG" in (v[0] or "") for k, v in result["tamper"].items() if isinstance(k, tuple) and k[-1] == "comment")
     return result
 
 
@@ -133,12 +144,12 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
         stop.set()
         killer.join()
     out = capsys.readouterr().out
-    assert "on 2 worker processes" in out and "[4/4]" in out and "failures so far: 0" in out
+    assert "on 2 worker processes" in out and "[5/5]" in out and "failures so far: 0" in out
     assert "is not valid JSON" in out and "bad-json" in out  # preflight's sentences, the rest graded
     assert "holds no notebook" in out and "bad-empty" in out
     assert "wrong-1: FAILED (the worker process grading it died (killed by SIGKILL))" in out
     summary = out[out.index("Summary of"):]
-    assert "3 graded" in summary and "3 failed" in summary and "Peak memory per worker" in summary
+    assert "4 graded" in summary and "3 failed" in summary and "Peak memory per worker" in summary
     assert summary.count("PROBLEM:") == 3
     assert ("wrong-1's submission of 03_tensor_backprop was not graded: the worker process grading it died "
             "(killed by SIGKILL); nothing of it was written to the gradebook, and rerunning "
@@ -150,7 +161,7 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
 
     assert run(root, "--workers", "2") == 1  # the rerun grades what is left, and only that
     out = capsys.readouterr().out
-    assert "3 submission(s) already autograded and unchanged" in out and "[1/1] wrong-1:" in out
+    assert "4 submission(s) already autograded and unchanged" in out and "[1/1] wrong-1:" in out
     assert grades(sqlite_url(root)) == serial
     for student in roster():
         assert list((root / "autograded" / student / ASSIGNMENT).glob("*.ipynb")), student
@@ -163,7 +174,7 @@ def test_dask_local_cluster_into_postgresql_equals_serial(generated_course, seri
     assert run(root, "--dask", "--workers", "2", "--db", postgres_url) == 0
     out = capsys.readouterr().out
     assert "has no record of 03_tensor_backprop" in out  # a new database learns the assignment first
-    assert "Dask LocalCluster of 2 worker processes" in out and "[4/4]" in out
+    assert "Dask LocalCluster of 2 worker processes" in out and "[5/5]" in out
     assert grades(postgres_url) == serial
     assert leftovers(root) == []
 
