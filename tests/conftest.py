@@ -47,9 +47,9 @@ def generated_course(tmp_path_factory):
 
 # -- one autograde run for the whole suite ---------------------------------------------------------
 # Limits for the test run: an endless loop is stopped after 6 s, a kernel that ignores the
-# interrupt is shut down 3 s later, a kernel may use 1.5 GiB (the course's defaults are 60 s,
+# interrupt is shut down 2 s later, a kernel may use 1.5 GiB (the course's defaults are 60 s,
 # 5 s and 4 GiB; honest notebooks need < 3 s and < 0.5 GiB).
-TEST_LIMITS = ("--GuardedExecute.timeout=6", "--GuardedExecute.kill_grace=3",
+TEST_LIMITS = ("--GuardedExecute.timeout=6", "--GuardedExecute.kill_grace=2",
                "--GuardedExecute.memory_limit_mb=1536")
 WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", (os.cpu_count() or 1) + 1))
 

@@ -222,7 +222,7 @@ def _disrupt(code: str):
 DISRUPTION = {
     "kernel crash (segfault from numpy stride tricks)": _disrupt(
         "import numpy as np\nnp.lib.stride_tricks.as_strided(np.zeros(1), shape=(2 ** 40,), strides=(2 ** 30,)).sum()"),
-    "endless loop (interruptible)": _disrupt("while True:\n    pass"),
+    "endless loop (interruptible)": _disrupt("import time\nwhile True:\n    time.sleep(0.05)"),
     "endless loop that ignores interrupts": _disrupt(
         "import time\nwhile True:\n    try:\n        time.sleep(0.2)\n    except KeyboardInterrupt:\n        pass"),
     "memory blow-up": _disrupt("hoard = []\nwhile True:\n    hoard.append(bytearray(2 ** 27))"),
