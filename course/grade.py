@@ -292,6 +292,11 @@ def _died(task: dict, how: str) -> dict:
             "reason": f"the worker process grading it died ({how})"}
 
 
+def _killed_worker(task: dict) -> dict:
+    return {"student": task["student"], "ok": False, "died": True,
+            "reason": "every Dask worker that tried to grade it died (KilledWorker)"}
+
+
 def _signal_name(exitcode) -> str:
     if exitcode is None:
         return "no exit status"
@@ -434,7 +439,7 @@ def run_dask(tasks: list[dict], workers: int, scheduler: str | None, on_result, 
         try:
             with dask.config.set({"distributed.scheduler.allowed-failures": 1}):
                 cluster = LocalCluster(n_workers=min(workers, len(tasks)), threads_per_worker=1, processes=True,
-                                       dashboard_address=None, silence_logs=logging.ERROR)
+                                       dashboard_address=None, silence_logs=logging.CRITICAL)
         except Exception as err:
             raise CourseError(f"Could not start a Dask LocalCluster of {workers} workers ({type(err).__name__}: "
                               f"{_first_line(err)}); nothing was graded.") from None
@@ -455,7 +460,7 @@ def run_dask(tasks: list[dict], workers: int, scheduler: str | None, on_result, 
                 result = future.result()
             except Exception as err:
                 if type(err).__name__ == "KilledWorker":
-                    result = _died(task, "the Dask workers that ran it died")
+                    result = _killed_worker(task)
                 else:
                     result = {"student": task["student"], "ok": False,
                               "reason": f"Dask: {type(err).__name__}: {str(err)[:200]}"}
