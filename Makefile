@@ -21,8 +21,9 @@ $(STAMP): requirements.txt pyproject.toml
 demo: $(STAMP)
 	$(PY) -m course.instructor demo
 
-## test: the whole test suite
+## test: the whole test suite (installs Debian's chromium and postgresql first when missing)
 test: $(STAMP)
+	bash scripts/system-packages.sh
 	$(PY) -m pytest
 
 ## release: regenerate release/ from source/ with nbgrader generate_assignment

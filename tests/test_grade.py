@@ -92,8 +92,9 @@ def serial(generated_course, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def postgres_url():
-    if pg_server.bindir() is None and not os.environ.get("CI"):
-        pytest.skip("PostgreSQL is not installed (apt-get install postgresql); CI installs it")
+    if pg_server.bindir() is None:
+        pytest.fail("PostgreSQL's server binaries are not installed (/usr/lib/postgresql/*/bin): "
+                    "`make test` installs them (scripts/system-packages.sh), or run apt-get install postgresql.")
     with pg_server.postgres_server() as url:
         yield url
 
