@@ -362,7 +362,10 @@ def catalogue(root, assignments: list[str]) -> list[Submission]:
         round_ += 1
 
     # structure tampering: one reference notebook, each kind on its own test cell (from the end)
-    a = max(assignments, key=lambda x: len(test_cells(books[x][1])))
+    # the cheapest assignment with a test cell for every kind (fewest tests that are still enough)
+    enough = [x for x in assignments if len(test_cells(books[x][1])) >= len(STRUCTURE_TAMPERING)]
+    a = min(enough, key=lambda x: len(test_cells(books[x][1]))) if enough else \
+        max(assignments, key=lambda x: len(test_cells(books[x][1])))
     name, src, rel = books[a]
     nb = reference(src, rel)
     targets = [nbgrader_meta(c)["grade_id"] for c in test_cells(src)][::-1]
