@@ -19,7 +19,9 @@ class FlaggedCsvExport(CsvExportPlugin):
         super().export(gradebook)
         dest = self.to or "grades.csv"
         with open(dest, newline="") as fh:
-            rows = list(csv.DictReader(fh))
+            reader = csv.DictReader(fh)
+            rows = list(reader)
+            fields = list(reader.fieldnames or []) + ["integrity_flag", "integrity_reasons"]
         for row in rows:
             flagged, reasons = False, []
             try:
@@ -34,7 +36,6 @@ class FlaggedCsvExport(CsvExportPlugin):
                             reasons.append(f"{notebook.name}: {comment.auto_comment[len(FLAG_PREFIX):].strip()}")
             row["integrity_flag"] = "yes" if flagged else ""
             row["integrity_reasons"] = " || ".join(reasons)
-        fields = list(rows[0].keys()) if rows else []
         with open(dest, "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=fields)
             writer.writeheader()
