@@ -27,19 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course.instructor import (build_submission, load_catalogue, release, release_notebooks,  # noqa: E402
-                               use_this_python_for_tools, variant_code, write_submission)
-
-
-def copy_course(dest: Path) -> Path:
-    """What an instructor's course folder holds: source, release, config, the catalogue of mistakes."""
-    dest.mkdir(parents=True)
-    for name in ("source", "release"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    shutil.copytree(ROOT / "tests" / "catalogue", dest / "tests" / "catalogue",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
+from course.instructor import (build_submission, copy_course, load_catalogue, release,  # noqa: E402
+                               release_notebooks, use_this_python_for_tools, variant_code, write_submission)
 
 
 def make_class(root: Path, assignment: str, k: int) -> dict[str, str]:
@@ -137,7 +126,7 @@ def main(argv=None) -> int:
 
     base = Path(tempfile.mkdtemp(prefix="grade-benchmark-"))
     try:
-        root = copy_course(base / "prepared")
+        root = copy_course(ROOT, base / "prepared")
         release(root, [args.assignment])
         kinds = make_class(root, args.assignment, args.k)
         per_student = len(release_notebooks(root, args.assignment))

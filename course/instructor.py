@@ -183,6 +183,18 @@ def write_submission(root: Path, student: str, assignment: str, notebooks: dict)
     (folder / "timestamp.txt").write_text("2026-11-21 12:00:00.000000 UTC\n")
 
 
+def copy_course(root: Path, dest: Path) -> Path:
+    """Copy what an instructor's course folder holds (source, release, config, the catalogue of
+    known mistakes) from ``root`` to ``dest``: a throw-away course for tests and benchmarks."""
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in ("source", "release"):
+        shutil.copytree(root / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+    shutil.copy(root / "nbgrader_config.py", dest / "nbgrader_config.py")
+    shutil.copytree(root / "tests" / "catalogue", dest / "tests" / "catalogue",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return dest
+
+
 # --------------------------------------------------------------------------- commands
 def release(root: Path, names: list[str] | None = None) -> None:
     """Regenerate release/ from source/ with ``nbgrader generate_assignment``."""
@@ -339,10 +351,7 @@ def make_demo_submissions(root: Path, assignment: str) -> None:
     subs = {}
     for name, (src, rel) in notebooks.items():
         first = next(nbgrader_meta(c)["grade_id"] for c in src.cells if nbgrader_meta(c).get("solution"))
-        subs[name] = build_submission(src, rel, blank=True)
-        for cell in subs[name].cells:
-            if nbgrader_meta(cell).get("grade_id") == first:
-                cell.source = DEMO_TAMPER + cell.source
+        subs[name] = build_submission(src, rel, blank=True, replace={first: DEMO_TAMPER})
     write_submission(root, "demo-tamper", assignment, subs)
 
 

@@ -381,9 +381,8 @@ class _CellScreen(ast.NodeVisitor):
     visit_FunctionDef = visit_AsyncFunctionDef = _visit_function
 
     def visit_Lambda(self, node):
-        self.scopes.append(_function_locals(node) if hasattr(node, "body") and isinstance(node.body, list)
-                           else {a.arg for a in node.args.posonlyargs + node.args.args + node.args.kwonlyargs}
-                           | {a.arg for a in (node.args.vararg, node.args.kwarg) if a is not None})
+        a = node.args
+        self.scopes.append({x.arg for x in a.posonlyargs + a.args + a.kwonlyargs + [a.vararg, a.kwarg] if x})
         self.visit(node.body)
         self.scopes.pop()
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from course import instructor
 from course.instructor import assignments, release, use_this_python_for_tools
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -13,14 +14,8 @@ use_this_python_for_tools()  # nbgrader runs the `alembic` executable by name
 
 
 def copy_course(dest: Path) -> Path:
-    """Copy what an instructor's course folder holds (source, release, config, catalogue) to dest."""
-    dest.mkdir(parents=True, exist_ok=True)
-    for name in ("source", "release"):
-        shutil.copytree(ROOT / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
-    shutil.copy(ROOT / "nbgrader_config.py", dest / "nbgrader_config.py")
-    shutil.copytree(ROOT / "tests" / "catalogue", dest / "tests" / "catalogue",
-                    ignore=shutil.ignore_patterns("__pycache__"))
-    return dest
+    """A throw-away copy of this course at dest (course.instructor.copy_course)."""
+    return instructor.copy_course(ROOT, dest)
 
 
 @pytest.fixture

@@ -48,15 +48,6 @@ def function_names(source_nb) -> dict[str, list[str]]:
     return out
 
 
-def with_cell_code(nb, grade_id: str, code: str):
-    nb = copy.deepcopy(nb)
-    for cell in nb.cells:
-        if nbgrader_meta(cell).get("grade_id") == grade_id:
-            cell.source = code
-            return nb
-    raise KeyError(grade_id)
-
-
 def blank(source_nb, release_nb):
     return build_submission(source_nb, release_nb, blank=True)
 
@@ -240,15 +231,20 @@ NOISE = ("import sys, warnings\n"
          "    return wrapper\n")
 
 
-def _noisy(source_nb, release_nb):
-    nb = reference(source_nb, release_nb)
-    names = function_names(source_nb)
-    for cell in solution_cells(nb):
-        gid = nbgrader_meta(cell)["grade_id"]
-        if names.get(gid):
-            cell.source = NOISE + "\n" + cell.source + "\n" + "\n".join(
-                f"{n} = _noisy({n})" for n in names[gid])
-    return nb
+def wrap_every_function(prelude: str, decorator: str):
+    """The reference solution with each answer function ``f`` rebound to ``decorator(f)``,
+    ``prelude`` (which defines the decorator) put in front of each answer cell that has one."""
+    def build(source_nb, release_nb):
+        names = function_names(source_nb)
+        replace = {gid: prelude + "\n" + solution_code(cell.source) + "\n" + "\n".join(
+                       f"{n} = {decorator}({n})" for n in names[gid])
+                   for cell in solution_cells(source_nb)
+                   for gid in [nbgrader_meta(cell)["grade_id"]] if names.get(gid)}
+        return build_submission(source_nb, release_nb, replace=replace)
+    return build
+
+
+_noisy = wrap_every_function(NOISE, "_noisy")
 
 
 def _unusual(source_nb, release_nb):
@@ -284,15 +280,7 @@ FIRST_ANSWER = ("def _first_answer_forever(f):\n"
                 "    return wrapper\n")
 
 
-def _hardcoded(source_nb, release_nb):
-    nb = reference(source_nb, release_nb)
-    names = function_names(source_nb)
-    for cell in solution_cells(nb):
-        gid = nbgrader_meta(cell)["grade_id"]
-        if names.get(gid):
-            cell.source = FIRST_ANSWER + "\n" + cell.source + "\n" + "\n".join(
-                f"{n} = _first_answer_forever({n})" for n in names[gid])
-    return nb
+_hardcoded = wrap_every_function(FIRST_ANSWER, "_first_answer_forever")
 
 
 # -- unreadable files ------------------------------------------------------------------------------
@@ -347,17 +335,18 @@ def catalogue(root, assignments: list[str]) -> list[Submission]:
                 break
             name, src, rel = books[a]
             slots = [gid for gid, names in function_names(src).items() if names]
-            nb, placed = blank(src, rel), {}
+            replace, placed = {}, {}
             for i, gid in enumerate(slots):
                 last = i == len(slots) - 1
                 pool = killers if (last and killers) or not quiet else quiet
                 if not pool:
                     break
                 kind = pool.pop(0)
-                nb = with_cell_code(nb, gid, CODE_TAMPERING[kind](src, gid))
+                replace[gid] = CODE_TAMPERING[kind](src, gid)
                 placed[kind] = gid
                 if kind in KILLERS:
                     break
+            nb = build_submission(src, rel, blank=True, replace=replace)
             out.append(Submission(f"t-code-{a[:2]}-{round_}", a, {name: nb}, "flagged", placed))
         round_ += 1
 
