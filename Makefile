@@ -19,11 +19,12 @@ $(STAMP): requirements.txt pyproject.toml
 
 ## demo: the instructor cycle on demo submissions (release, autograde, feedback, export, table)
 demo: $(STAMP)
+	bash scripts/system-packages.sh
 	$(PY) -m course.instructor demo
 
-## test: the whole test suite (installs Debian's chromium and postgresql first when missing)
+## test: the whole test suite (installs Debian's bubblewrap, chromium and postgresql first when missing)
 test: $(STAMP)
-	bash scripts/system-packages.sh
+	bash scripts/system-packages.sh --tests
 	$(PY) -m pytest
 
 ## release: regenerate release/ from source/ with nbgrader generate_assignment
@@ -38,6 +39,7 @@ outputs: $(STAMP)
 ##   make grade A=01_softmax_jacobian [WORKERS=2] [DASK=1 | SCHEDULER=tcp://host:8786] [FORCE=1]
 ##   (the gradebook: COURSE_DB_URL, else gradebook.db)
 grade: $(STAMP)
+	@bash scripts/system-packages.sh
 	@test -n "$(A)" || { echo "PROBLEM: name the assignment: make grade A=01_softmax_jacobian [WORKERS=2]"; exit 2; }
 	$(PY) -m course.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)

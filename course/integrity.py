@@ -34,10 +34,15 @@ import nbformat
 from jupyter_core.utils import ensure_async, run_sync
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
-from traitlets import Integer
+import zmq
+import zmq.asyncio
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import Any, Bool, Integer, Unicode, default
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
+
+from grader.sandbox import Limits, Sandbox
 
 from .screen import Finding, release_text, screen_notebook
 
@@ -250,27 +255,125 @@ class ScreenSubmission(_CoursePaths, NbGraderPreprocessor):
         return nb, resources
 
 
-class GuardedExecute(Execute):
-    """nbgrader's Execute with a memory limit, a whole-notebook time limit, and kernel death survived."""
+class SandboxedKernelManager(AsyncKernelManager):
+    """A kernel manager whose kernel runs inside :class:`grader.sandbox.Sandbox` (or, opted out,
+    only under its resource limits), talks over ``ipc`` sockets, and is interrupted by message."""
 
-    memory_limit_mb = Integer(4096, help="Address-space limit of the kernel process (MiB); 0 = none.").tag(config=True)
+    sandbox = Any(None, allow_none=True)
+    home = Any(None, allow_none=True)
+    workdir_name = Unicode("work")
+    use_namespaces = Bool(True)
+    max_message_mb = Integer(32)
+
+    @default("context")
+    def _context_default(self):
+        self._created_context = True
+        context = zmq.asyncio.Context()
+        # A message larger than this (one enormous print) drops the connection instead of
+        # filling the grader's memory; ZeroMQ reconnects by itself.
+        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_mb * 2 ** 20)
+        return context
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        cmd = super().format_kernel_cmd(extra_arguments)
+        if self.use_namespaces:
+            return self.sandbox.command(cmd, self.home, self.workdir_name)
+        return self.sandbox.limits_only(cmd)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        self.sandbox.give(Path(self.connection_file))
+        kw.pop("preexec_fn", None)
+        return await super()._async_launch_kernel(kernel_cmd, **kw)
+
+    async def _async_interrupt_kernel(self):
+        # A signal would reach bubblewrap, not the kernel in its own session: ask the kernel instead
+        # (ipykernel interrupts its own process group).
+        if not self.has_kernel:
+            return await super()._async_interrupt_kernel()
+        msg = self.session.msg("interrupt_request", content={})
+        self._connect_control_socket()
+        self.session.send(self._control_socket, msg)
+
+    interrupt_kernel = run_sync(_async_interrupt_kernel)
+
+
+class GuardedExecute(Execute):
+    """nbgrader's Execute in the sandbox: limits, a whole-notebook time limit, kernel death survived,
+    output capped in bytes."""
+
+    memory_limit_mb = Integer(4096, help="Address-space limit of each kernel process (MiB).").tag(config=True)
+    file_limit_mb = Integer(64, help="Largest file a kernel may write (MiB).").tag(config=True)
+    process_limit = Integer(64, help="Processes and threads a kernel may run.").tag(config=True)
+    cpu_limit = Integer(900, help="CPU seconds of each kernel process.").tag(config=True)
+    output_limit_cell = Integer(1_000_000, help="Bytes of output kept per cell; the rest is dropped.").tag(config=True)
+    output_limit_notebook = Integer(5_000_000, help="Bytes of output kept per notebook.").tag(config=True)
+    sandbox = Bool(True, help="Run each kernel in the bubblewrap sandbox (grader.sandbox). False grades "
+                              "with the resource limits only: for a machine and students you trust; "
+                              "every run says so and the gradebook records it.").tag(config=True)
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run; later cells are not run.").tag(config=True)
     kill_grace = Integer(5, help="Seconds a kernel has to stop after a timeout interrupt before it is shut down.").tag(config=True)
+
+    def __init__(self, *args, **kwargs):
+        kwargs["kernel_manager_class"] = SandboxedKernelManager
+        super().__init__(*args, **kwargs)
+
+    def _make_sandbox(self) -> Sandbox:
+        import course
+        toolkit = Path(course.__file__).resolve().parent
+        grading = Path(__file__).resolve().parent
+        return Sandbox(limits=Limits(memory_mb=self.memory_limit_mb, file_mb=self.file_limit_mb,
+                                     processes=self.process_limit, cpu_seconds=self.cpu_limit),
+                       readable=[toolkit], hidden=[grading] if grading != toolkit else [])
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
         self._deadline = monotonic() + self.notebook_timeout
-        return super().preprocess(nb, resources, km)
+        self._out_bytes, self._cut_cells = {}, set()
+        self._box = self._make_sandbox()
+        if self.sandbox:
+            Sandbox.check_available()
+        else:
+            self.log.warning("GRADING WITHOUT THE SANDBOX (GuardedExecute.sandbox = False): the kernel runs "
+                             "as the grader's user, with the course's files and the network in reach.")
+        path = (resources or {}).get("metadata", {}).get("path")
+        info = (resources or {}).get("nbgrader", {})
+        self._home = self._box.make_home(Path(path) if path else None, info.get("assignment") or "work")
+        try:
+            return super().preprocess(nb, resources, km)
+        finally:
+            Sandbox.remove_home(self._home)
 
     async def async_start_new_kernel(self, **kwargs):
-        if self.memory_limit_mb:
-            limit = self.memory_limit_mb * 2 ** 20
-
-            def limit_memory():
-                import resource
-                resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-            kwargs.setdefault("preexec_fn", limit_memory)
+        km = self.km
+        km.sandbox, km.home, km.use_namespaces = self._box, self._home, bool(self.sandbox)
+        km.workdir_name = (self.resources.get("nbgrader", {}) or {}).get("assignment") or "work"
+        ipc = Sandbox.ipc_dir(self._home)
+        km.transport, km.ip = "ipc", str(ipc / "kernel")
+        km.connection_file = str(ipc / "kernel.json")
+        if not self.sandbox:  # the kernel works in a copy of the submission's files
+            kwargs["cwd"] = str(Sandbox.workdir(self._home, km.workdir_name))
+        # (sandboxed, bubblewrap starts in the notebook's folder and the kernel in its private copy)
         return await super().async_start_new_kernel(**kwargs)
+
+    start_new_kernel = run_sync(async_start_new_kernel)
+
+    def output(self, outs, msg, display_id, cell_index):
+        content = msg.get("content", {})
+        size = len(content.get("text", "") or "") + sum(len(str(v)) for v in (content.get("data") or {}).values()) \
+            + sum(len(t) for t in content.get("traceback", []) or [])
+        used = self._out_bytes.get(cell_index, 0)
+        total = sum(self._out_bytes.values())
+        if used + size > self.output_limit_cell or total + size > self.output_limit_notebook:
+            if cell_index not in self._cut_cells:
+                self._cut_cells.add(cell_index)
+                limit = self.output_limit_cell if used + size > self.output_limit_cell else self.output_limit_notebook
+                where = "this cell" if limit == self.output_limit_cell else "the notebook"
+                outs.append(NotebookNode(output_type="stream", name="stdout",
+                                         text=f"\n[output cut: {where} printed more than {limit:,} bytes; "
+                                              f"the rest was dropped]\n"))
+            return None
+        self._out_bytes[cell_index] = used + size
+        return super().output(outs, msg, display_id, cell_index)
 
     def _get_timeout(self, cell):
         timeout = super()._get_timeout(cell)
