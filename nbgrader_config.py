@@ -40,6 +40,7 @@ c.Autograde.sanitize_preprocessors = [
 c.Autograde.autograde_preprocessors = [
     "course.integrity.ScreenSubmission",
     "course.integrity.GuardedExecute",
+    "grader.verdicts.Verdicts",             # tests that report values are judged here, outside the kernel
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",

@@ -27,6 +27,7 @@ nbgrader_config.py puts them into ``autograde``'s second pass (the one that exec
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from time import monotonic
 
@@ -42,7 +43,8 @@ from traitlets import Any, Bool, Integer, Unicode, default
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 
-from grader.sandbox import Limits, Sandbox
+from course.report import GIVEN_ENV
+from grader.sandbox import HOME, Limits, Sandbox
 
 from .screen import Finding, release_text, screen_notebook
 
@@ -263,6 +265,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     home = Any(None, allow_none=True)
     workdir_name = Unicode("work")
     use_namespaces = Bool(True)
+    extra_env = Any({})
     max_message_mb = Integer(32)
 
     @default("context")
@@ -277,7 +280,7 @@ class SandboxedKernelManager(AsyncKernelManager):
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
         if self.use_namespaces:
-            return self.sandbox.command(cmd, self.home, self.workdir_name)
+            return self.sandbox.command(cmd, self.home, self.workdir_name, self.extra_env)
         return self.sandbox.limits_only(cmd)
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
@@ -312,6 +315,7 @@ class GuardedExecute(Execute):
                               "every run says so and the gradebook records it.").tag(config=True)
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run; later cells are not run.").tag(config=True)
     kill_grace = Integer(5, help="Seconds a kernel has to stop after a timeout interrupt before it is shut down.").tag(config=True)
+    reference_run = Bool(False, help="This run computes the reference's values (grader.verdicts).")
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager
@@ -338,14 +342,35 @@ class GuardedExecute(Execute):
         path = (resources or {}).get("metadata", {}).get("path")
         info = (resources or {}).get("nbgrader", {})
         self._home = self._box.make_home(Path(path) if path else None, info.get("assignment") or "work")
+        self._env = {}
+        givens = self._givens(info)
+        if givens:
+            given_file = self._home / "home" / ".course-given.json"
+            given_file.write_text(json.dumps(givens), encoding="utf-8")
+            self._box.give(given_file)
+            self._env[GIVEN_ENV] = f"{HOME}/.course-given.json" if self.sandbox else str(given_file)
         try:
             return super().preprocess(nb, resources, km)
         finally:
             Sandbox.remove_home(self._home)
 
+    def _givens(self, info: dict) -> dict:
+        """What the tests take from the reference instead of the student's other functions."""
+        if self.reference_run or not info.get("assignment") or not info.get("notebook"):
+            return {}
+        from grader.verdicts import givens_of, reference_reports
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+        if not source.exists():
+            return {}
+        return givens_of(reference_reports(source, self.config, Path(coursedir.root), self.log))
+
     async def async_start_new_kernel(self, **kwargs):
         km = self.km
         km.sandbox, km.home, km.use_namespaces = self._box, self._home, bool(self.sandbox)
+        km.extra_env = dict(self._env)
+        if self._env and not self.sandbox:
+            kwargs["env"] = {**os.environ, **self._env}
         km.workdir_name = (self.resources.get("nbgrader", {}) or {}).get("assignment") or "work"
         ipc = Sandbox.ipc_dir(self._home)
         km.transport, km.ip = "ipc", str(ipc / "kernel")

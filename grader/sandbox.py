@@ -152,7 +152,7 @@ class Sandbox:
         own_uid_count = own._nproc() if self.uid is None else None
         return self._prlimit(own_uid_count if own_uid_count else 2 ** 20) + list(kernel_cmd)
 
-    def command(self, kernel_cmd: list[str], home: Path, workdir_name: str) -> list[str]:
+    def command(self, kernel_cmd: list[str], home: Path, workdir_name: str, extra_env: dict | None = None) -> list[str]:
         """The full command line: limits, namespaces and mounts, user, environment, kernel."""
         lim = self.limits
         mib = 2 ** 20
@@ -198,10 +198,12 @@ class Sandbox:
         env = {"HOME": HOME, "PATH": f"{Path(sys.executable).parent}:/usr/bin:/bin", "LANG": "C.UTF-8",
                "MPLCONFIGDIR": f"{HOME}/.config/matplotlib", "MPLBACKEND": "module://matplotlib_inline.backend_inline",
                "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
-               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+               "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
+               "JPY_PARENT_PID": "1"}  # (1: no banner on the terminal, no parent poller)
         for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
             if name in os.environ:
                 env[name] = os.environ[name]
+        env.update(extra_env or {})
         cmd += ["env", "-i"] + [f"{k}={v}" for k, v in env.items()]
         return cmd + list(kernel_cmd)
 

@@ -4,19 +4,27 @@
 variants of the catalogue only need to show that the hidden tests catch each mistake.  Here one
 kernel per assignment runs, for each variant, the notebook autograde would run (the source
 notebook's given and test cells, hidden tests included, with the student's answer cells), after
-``%reset -f``; each test cell is scored with nbgrader's own ``determine_grade`` after the same
-stderr rule ``course.integrity.ApplyFlags`` applies.  test_roundtrip.py proves this agrees with
+``%reset -f``; each test cell is judged as autograde judges it (``grader.verdicts.apply_verdict``
+against the reference's reports, for tests that report values; the stderr rule of
+``course.integrity.ApplyFlags`` for the others) and scored with nbgrader's own ``determine_grade``.  test_roundtrip.py proves this agrees with
 real ``nbgrader autograde`` on the reference, the blank release and one variant per assignment.
 Tampering never runs here (it could change the shared kernel); it goes through real autograde.
 """
 from __future__ import annotations
 
+import json
 import os
+import tempfile
+from pathlib import Path
 from queue import Empty
 
 import nbformat
 from jupyter_client.manager import start_new_kernel
 from nbgrader.utils import determine_grade
+from traitlets.config import Config
+
+from course.report import GIVEN_ENV
+from grader.verdicts import apply_verdict, givens_of, is_judged, reference_reports
 
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
 
@@ -38,8 +46,14 @@ def as_autograded(submission, source_nb):
 class SharedKernel:
     """One IPython kernel that grades notebook after notebook."""
 
-    def __init__(self, cwd: str, timeout: int = 60):
-        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg")
+    def __init__(self, cwd: str, timeout: int = 60, source: Path | None = None, root: Path | None = None):
+        """``source``: the source notebook whose reference run judges the tests that report values
+        (in the course ``root``)."""
+        self.reference = reference_reports(source, Config(), root) if source else {}
+        self._given = tempfile.NamedTemporaryFile("w", suffix=".json", delete=False)
+        json.dump(givens_of(self.reference), self._given)
+        self._given.close()
+        env = dict(os.environ, NBGRADER_EXECUTION="autograde", MPLBACKEND="Agg", **{GIVEN_ENV: self._given.name})
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=cwd, env=env,
                                             extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.timeout = timeout
@@ -47,6 +61,7 @@ class SharedKernel:
     def close(self):
         self.kc.stop_channels()
         self.km.shutdown_kernel(now=True)
+        os.unlink(self._given.name)
 
     def run(self, code: str) -> list:
         outputs = []
@@ -81,6 +96,9 @@ class SharedKernel:
             cell.outputs = self.run(cell.source)
             meta = cell.metadata.get("nbgrader", {})
             if meta.get("grade") and not meta.get("solution"):
+                expected = self.reference.get(meta["grade_id"])
+                if is_judged(expected):
+                    apply_verdict(cell, expected)
                 for output in cell.outputs:
                     if output.get("output_type") == "stream" and output.get("name") == "stderr":
                         output["name"] = "stdout"

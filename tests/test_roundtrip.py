@@ -29,7 +29,8 @@ def fast_scores(generated_course):
     """{assignment: {"reference"|"blank"|variant description: {grade_id: (score, max)}}}."""
     def run(assignment):
         (name, (src, rel)), = release_notebooks(generated_course, assignment).items()
-        kernel = SharedKernel(str(generated_course / "source" / assignment))
+        kernel = SharedKernel(str(generated_course / "source" / assignment),
+                              source=generated_course / "source" / assignment / name, root=generated_course)
         try:
             out = {"reference": kernel.grade(as_autograded(build_submission(src, rel), src)),
                    "blank": kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))}

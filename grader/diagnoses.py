@@ -1,0 +1,51 @@
+"""Known mistakes the grader recognises by recomputing them, outside the student's kernel.
+
+A hidden test names one with ``wrong={"description": {"diagnosis": NAME, "args": [context keys]}}``;
+the grader calls ``get(NAME)(*values of those context reports, from the reference run)`` and, when the
+student's wrong answer matches the result, says which mistake it is. Simple ones (a factor, a
+transpose, a flipped sign) need no function here: see :mod:`course.report`.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+_REGISTRY: dict = {}
+
+
+def diagnosis(fn):
+    _REGISTRY[fn.__name__] = fn
+    return fn
+
+
+def get(name: str):
+    return _REGISTRY[name]
+
+
+def _sigmoid(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@diagnosis
+def a3_backward(h, t, params, *, key, mistake):
+    """Assignment 3's backward pass with one known mistake; ``key`` picks the tensor (``"dW1"``).
+
+    ``sigma_at_h``: sigma' evaluated at h instead of z, i.e. sigmoid(h) (1 - sigmoid(h));
+    ``w_not_transposed``: the gradient handed down as dz W instead of dz W^T (square layers only).
+    """
+    h = [np.asarray(x, dtype=float) for x in h]
+    t = np.asarray(t, dtype=float)
+    out, dh = {}, 2 / len(t) * (h[-1] - t)
+    for l in range(len(params), 0, -1):
+        W = np.asarray(params[l - 1][0], dtype=float)
+        if mistake == "sigma_at_h":
+            dz = dh * _sigmoid(h[l]) * (1 - _sigmoid(h[l]))
+        else:
+            dz = dh * h[l] * (1 - h[l])
+        out.update({f"dh{l}": dh, f"dz{l}": dz, f"dW{l}": np.outer(h[l - 1], dz), f"db{l}": dz})
+        if mistake == "w_not_transposed":
+            if W.shape[0] != W.shape[1]:
+                raise ValueError("only a square layer survives the mistake")
+            dh = dz @ W
+        else:
+            dh = dz @ W.T
+    return out[key]

@@ -1,0 +1,313 @@
+"""Verdicts decided outside the student's kernel.
+
+A converted hidden test only *reports* the values the student's functions return
+(:func:`course.report.report`). The grader
+
+1. runs the source notebook -- the reference solution with the same hidden tests -- once per
+   assignment in a kernel of its own (the same sandbox and limits) and keeps every test cell's
+   reports (:func:`reference_reports`, cached on disk under ``.grader-cache/`` in the course root,
+   keyed by the source notebook, the toolkit and the library versions);
+2. after the student's notebook has run, reads the reports out of each test cell's outputs,
+   compares them with the reference's in this process (shape before values, the tolerance the
+   reference names from :mod:`course.tolerances`, the diagnoses it names), and writes the verdict
+   into the cell's outputs before ``SaveAutoGrades`` scores them (:class:`Verdicts`).
+
+So what the kernel says about itself decides nothing: a test passes exactly when every value it
+had to report arrived and matches the reference. Outputs the kernel produced are kept for the
+student (prints, plots), but its errors, ``stderr`` and bare numbers no longer score a cell; a
+failed test gets one error output with the grader's message. Reports a test did not ask for (or
+asked for once and got twice) are evidence of tampering: the test scores 0 and the notebook is
+flagged.
+
+Tests that do not report anything are left as they are (decided by their own asserts).
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import os
+import sys
+from importlib import metadata
+from pathlib import Path
+
+import nbformat
+import numpy as np
+from nbformat.notebooknode import NotebookNode
+
+from nbgrader.coursedir import CourseDirectory
+from nbgrader.preprocessors import NbGraderPreprocessor
+
+from course import tolerances
+from course.checks import CheckFailed, check_array
+from course.report import MIME, Unreportable, decode
+
+from . import diagnoses
+
+CACHE_DIR = ".grader-cache"
+META_KEY = "course_integrity"
+
+
+def _nbgrader(cell) -> dict:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _is_test(cell) -> bool:
+    meta = _nbgrader(cell)
+    return bool(meta.get("grade")) and not meta.get("solution")
+
+
+class ReferenceFailed(RuntimeError):
+    """The reference solution does not pass its own hidden tests."""
+
+
+# -- the reference run -------------------------------------------------------------------------
+def _fingerprint(source: Path) -> str:
+    import course
+
+    h = hashlib.sha256(source.read_bytes())
+    toolkit = Path(course.__file__).resolve().parent
+    for path in sorted(toolkit.glob("*.py")):
+        h.update(path.name.encode() + path.read_bytes())
+    for dist in ("numpy", "sympy", "matplotlib", "ipykernel"):
+        try:
+            h.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            pass
+    h.update(sys.version.encode())
+    return h.hexdigest()[:24]
+
+
+def reports_in(cell) -> list[dict]:
+    """The report payloads among a cell's outputs, in order."""
+    out = []
+    for output in cell.get("outputs", []):
+        if output.get("output_type") in ("display_data", "execute_result") and MIME in output.get("data", {}):
+            payload = output["data"][MIME]
+            if isinstance(payload, str):
+                try:
+                    payload = json.loads(payload)
+                except ValueError:
+                    payload = {}
+            out.append(payload if isinstance(payload, dict) else {})
+    return out
+
+
+_MEMORY: dict[str, dict] = {}
+
+
+def reference_reports(source: Path, config, root: Path, log=None) -> dict[str, list[dict]]:
+    """{grade_id: [report payloads]} of the source notebook's test cells, run on the reference."""
+    key = _fingerprint(source)
+    if key in _MEMORY:
+        return _MEMORY[key]
+    cache = root / CACHE_DIR / "reference" / f"{source.stem}-{key}.json"
+    if cache.exists():
+        try:
+            _MEMORY[key] = json.loads(cache.read_text(encoding="utf-8"))
+            return _MEMORY[key]
+        except ValueError:
+            pass
+    from course.integrity import GuardedExecute  # (moves to grader) the same sandbox, limits and timeouts as a student's run
+
+    nb = nbformat.read(source, as_version=4)
+    if log:
+        log.info("Running the reference solution %s once to get the expected values", source)
+    executor = GuardedExecute(config=config, reference_run=True)
+    resources = {"metadata": {"path": str(source.parent)}, "nbgrader": {"assignment": source.parent.name}}
+    executor.preprocess(nb, resources)
+    result: dict[str, list[dict]] = {}
+    for cell in nb.cells:
+        if cell.cell_type != "code" or not _is_test(cell):
+            continue
+        gid = _nbgrader(cell)["grade_id"]
+        errors = [o for o in cell.outputs if o.get("output_type") == "error"]
+        if errors:
+            raise ReferenceFailed(f"the reference solution in {source} fails its own test {gid!r}: "
+                                  f"{errors[0].get('ename')}: {errors[0].get('evalue')}; fix the source notebook "
+                                  f"before grading.")
+        result[gid] = reports_in(cell)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(result), encoding="utf-8")
+    os.replace(tmp, cache)
+    _MEMORY[key] = result
+    return result
+
+
+def givens_of(reference: dict[str, list[dict]]) -> dict:
+    """{key: encoded value} of every ``given`` the reference computed."""
+    return {r["key"]: r["value"] for reports in reference.values() for r in reports if r.get("given")}
+
+
+# -- judging one test --------------------------------------------------------------------------
+def _wrong_values(expected, spec: dict, context: dict) -> dict:
+    out = {}
+    if not isinstance(expected, np.ndarray) and not isinstance(expected, (float, np.floating)):
+        return out
+    exp = np.asarray(expected, dtype=float)
+    for description, how in (spec or {}).items():
+        try:
+            if "scale" in how:
+                out[description] = exp * float(how["scale"])
+            elif how.get("transpose"):
+                out[description] = np.swapaxes(exp, -1, -2) if exp.ndim >= 2 else exp
+            elif how.get("sign"):
+                out[description] = -exp
+            elif "diagnosis" in how:
+                args = [context[k] for k in how.get("args", [])]
+                kwargs = how.get("kwargs", {}) if isinstance(how.get("kwargs"), dict) else {}
+                out[description] = np.asarray(diagnoses.get(how["diagnosis"])(*args, **kwargs), dtype=float)
+        except (KeyError, TypeError, ValueError):
+            continue
+    return out
+
+
+def compare(key: str, got, expected, tol: str = "ANALYTIC", wrong: dict | None = None,
+            context: dict | None = None) -> str | None:
+    """None when ``got`` is right, else the message that says what is wrong."""
+    policy = getattr(tolerances, tol, tolerances.ANALYTIC) if isinstance(tol, str) else tolerances.ANALYTIC
+    if not isinstance(policy, dict) or "rtol" not in policy:
+        policy = tolerances.ANALYTIC
+    if isinstance(got, Unreportable):
+        return f"{key} should be {_kind(expected)}, but it is {got!r}."
+    try:
+        if isinstance(expected, (np.ndarray, np.generic)) or (isinstance(expected, float) and not isinstance(expected, bool)):
+            check_array(key, got, expected, rtol=policy["rtol"], atol=policy["atol"],
+                        dtype=expected.dtype if isinstance(expected, np.ndarray) and expected.dtype.kind != "f" else None,
+                        wrong=_wrong_values(expected, wrong or {}, context or {}))
+            return None
+        if isinstance(expected, (list, tuple)) and any(isinstance(e, (np.ndarray, float)) for e in expected):
+            if not isinstance(got, (list, tuple)) or len(got) != len(expected):
+                return f"{key} should be a {type(expected).__name__} of {len(expected)} values, got {_describe(got)}."
+            for i, (g, e) in enumerate(zip(got, expected)):
+                message = compare(f"{key}[{i}]", g, e, tol, None, context)
+                if message:
+                    return message
+            return None
+        if isinstance(expected, dict):
+            if not isinstance(got, dict) or set(got) != set(expected):
+                return f"{key} should be a dict with the keys {sorted(expected)}, got {_describe(got)}."
+            for k in expected:
+                message = compare(f"{key}[{k!r}]", got[k], expected[k], tol, None, context)
+                if message:
+                    return message
+            return None
+        if type(got) is not type(expected) or got != expected:
+            return f"{key} is not right yet: got {_describe(got)}."
+        return None
+    except CheckFailed as failure:
+        return str(failure)
+
+
+def _kind(value) -> str:
+    if isinstance(value, np.ndarray):
+        return f"a numpy array of shape {value.shape}"
+    return f"a {type(value).__name__}"
+
+
+def _describe(value) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def judge(expected: list[dict], got: list[dict]) -> tuple[str | None, list[str]]:
+    """(failure message or None, evidence) for one test cell.
+
+    ``expected`` are the reference's reports, ``got`` the student's. Evidence names reports the test
+    did not ask for.
+    """
+    wanted = {r["key"]: r for r in expected}
+    seen: dict[str, dict] = {}
+    evidence = []
+    for r in got:
+        k = r.get("key")
+        if k not in wanted:
+            evidence.append(f"a value was reported under {str(k)[:60]!r}, which the test does not ask for")
+        elif k in seen:
+            evidence.append(f"the value {k!r} was reported more than once")
+        else:
+            seen[k] = r
+    context = {}
+    for r in expected:
+        if r.get("context"):
+            try:
+                context[r["key"]] = decode(r["value"])
+            except (KeyError, ValueError, TypeError):
+                pass
+    for r in expected:
+        if r.get("context"):
+            continue
+        k = r["key"]
+        if k not in seen:
+            return f"the test stopped before it could check {k} (the error above says why).", evidence
+        try:
+            value = decode(seen[k].get("value", {}))
+        except (KeyError, ValueError, TypeError):
+            value = Unreportable("value that could not be read")
+        message = compare(k, value, decode(r["value"]), r.get("tol", "ANALYTIC"), r.get("wrong"), context)
+        if message:
+            return message, evidence
+    return None, evidence
+
+
+def failure_output(message: str) -> NotebookNode:
+    return NotebookNode(output_type="error", ename="WrongAnswer", evalue=message,
+                        traceback=[f"WrongAnswer: {line}" if i == 0 else line
+                                   for i, line in enumerate(message.splitlines())])
+
+
+def apply_verdict(cell, expected: list[dict]) -> list[str]:
+    """Judge one executed test cell against the reference's reports and rewrite its outputs:
+    the student's own outputs stay (``stderr`` as ``stdout``, bare values as displays), the
+    kernel's errors go, and a failed test gets the grader's message (after the first kernel error,
+    which says why a test stopped early). Returns the evidence of tampering (see :func:`judge`)."""
+    got = [r for r in reports_in(cell) if not r.get("given")]
+    message, evidence = judge(expected, got)
+    kept, errors = [], []
+    for output in cell.outputs:
+        kind = output.get("output_type")
+        if kind in ("display_data", "execute_result") and MIME in output.get("data", {}):
+            continue
+        if kind == "error":
+            errors.append(output)
+            continue
+        if kind == "stream" and output.get("name") == "stderr":
+            output["name"] = "stdout"
+        if kind == "execute_result":
+            output = NotebookNode(output_type="display_data", data=output.get("data", {}),
+                                  metadata=output.get("metadata", {}))
+        kept.append(output)
+    cell.outputs = kept + errors[:1] + [failure_output(message)] if message else kept
+    return evidence
+
+
+def is_judged(expected: list[dict] | None) -> bool:
+    """Whether a test reports values (and is judged here) rather than deciding by its own asserts."""
+    return any(not r.get("context") for r in expected or [])
+
+
+class Verdicts(NbGraderPreprocessor):
+    """Decide every reporting test cell from its reports, outside the kernel (module docstring)."""
+
+    def preprocess(self, nb, resources):
+        info = resources["nbgrader"]
+        coursedir = CourseDirectory(config=self.config)
+        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+        reference = reference_reports(source, self.config, Path(coursedir.root), self.log)
+        flags = nb.metadata.setdefault(META_KEY, {}).setdefault("flags", [])
+        for cell in nb.cells:
+            if cell.cell_type != "code" or not _is_test(cell):
+                continue
+            gid = _nbgrader(cell)["grade_id"]
+            expected = reference.get(gid) or []
+            if not is_judged(expected):
+                continue  # a test that reports nothing decides by its own asserts
+            evidence = apply_verdict(cell, expected)
+            if evidence:
+                flags.append({"cell": gid, "index": None, "what": f"in the test {gid!r}, " + "; ".join(evidence[:3]),
+                              "touches": [gid]})
+        return nb, resources
+
+
+__all__ = ["Verdicts", "apply_verdict", "is_judged", "reference_reports", "judge", "compare", "givens_of", "ReferenceFailed"]
