@@ -20,7 +20,7 @@ $(STAMP): requirements.txt pyproject.toml
 ## demo: the instructor cycle on demo submissions (release, autograde, feedback, export, table)
 demo: $(STAMP)
 	bash scripts/system-packages.sh
-	$(PY) -m course.instructor demo
+	$(PY) -m grader.instructor demo
 
 ## test: the whole test suite (installs Debian's bubblewrap, chromium and postgresql first when missing)
 test: $(STAMP)
@@ -29,20 +29,20 @@ test: $(STAMP)
 
 ## release: regenerate release/ from source/ with nbgrader generate_assignment
 release: $(STAMP)
-	$(PY) -m course.instructor release
+	$(PY) -m grader.instructor release
 
 ## outputs: re-execute source notebooks in place so their stored outputs (checked by nbval) are current
 outputs: $(STAMP)
-	$(PY) -m course.instructor outputs
+	$(PY) -m grader.instructor outputs
 
 ## grade: autograde a whole class in parallel (course/grade.py):
-##   make grade A=01_softmax_jacobian [WORKERS=2] [DASK=1 | SCHEDULER=tcp://host:8786] [FORCE=1]
+##   make grade A=01_softmax_jacobian [WORKERS=2] [DASK=1 | SCHEDULER=tcp://host:8786] [FORCE=1] [NO_SANDBOX=1]
 ##   (the gradebook: COURSE_DB_URL, else gradebook.db)
 grade: $(STAMP)
 	@bash scripts/system-packages.sh
 	@test -n "$(A)" || { echo "PROBLEM: name the assignment: make grade A=01_softmax_jacobian [WORKERS=2]"; exit 2; }
-	$(PY) -m course.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
-		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force)
+	$(PY) -m grader.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
+		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)
 
 ## lab: JupyterLab on the student view (release/), with nbgrader's extension
 lab: $(STAMP)

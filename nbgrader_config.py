@@ -24,39 +24,44 @@ c.Execute.timeout = 60
 # Autograde restores test cells a student edited (checksums) and also ones a student deleted.
 c.OverwriteCells.add_missing_cells = True   # (RestoreCells inherits it)
 
-# Grading integrity (course/integrity.py): the submission's code is screened before it runs
-# (course/screen.py); the kernel runs with a memory limit and the notebook with a time limit, and
-# a kernel that dies or hangs costs only the cells it did not finish; tests touched by tampering
-# score 0 with the reason in the output, the gradebook (notebook flagged + comment) and grades.csv;
-# stderr noise in a test cell no longer zeroes a correct answer.
+# Grading (grader/): every kernel runs in an OS sandbox (grader/sandbox.py: no network, a private file
+# system without the course's files, its own processes, limits on memory, files, processes, CPU and
+# output); tests that report values are judged outside the kernel against the reference solution
+# (grader/verdicts.py); a submission is flagged only on evidence -- an instructor's cell altered,
+# values a test did not ask for, a kernel that died or hung, a limit hit (grader/integrity.py) --
+# with the reason in the output, the gradebook (notebook flagged + comment) and grades.csv.
 c.Autograde.sanitize_preprocessors = [
     "nbgrader.preprocessors.ClearOutput",
     "nbgrader.preprocessors.DeduplicateIds",
     "nbgrader.preprocessors.OverwriteKernelspec",
-    "course.integrity.NormalizeMetadata",   # metadata a student edited is put back first
-    "course.integrity.RestoreCells",        # nbgrader's OverwriteCells, deleted tests put back reliably
+    "grader.integrity.NormalizeMetadata",   # metadata a student edited is put back first
+    "grader.integrity.RestoreCells",        # nbgrader's OverwriteCells, deleted tests put back reliably
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 c.Autograde.autograde_preprocessors = [
-    "course.integrity.ScreenSubmission",
-    "course.integrity.GuardedExecute",
+    "grader.integrity.CheckStructure",      # an instructor's cell altered: evidence
+    "grader.integrity.GuardedExecute",
     "grader.verdicts.Verdicts",             # tests that report values are judged here, outside the kernel
     "nbgrader.preprocessors.IgnorePattern",
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
-    "course.integrity.ApplyFlags",
+    "grader.integrity.ApplyFlags",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "course.integrity.RecordFlags",
+    "grader.integrity.RecordFlags",
     "nbgrader.preprocessors.AssignLatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
-c.GuardedExecute.memory_limit_mb = 4096   # per kernel; MemoryError beyond it
+c.GuardedExecute.memory_limit_mb = 4096   # address space per kernel process; MemoryError beyond it
 c.GuardedExecute.notebook_timeout = 600   # per notebook; later cells are not run
-c.ExportApp.plugin_class = "course.export.FlaggedCsvExport"
+# The sandbox needs Debian's bubblewrap; COURSE_NO_SANDBOX=1 (or --GuardedExecute.sandbox=False, or
+# `python -m grader.grade A --no-sandbox`) grades without it: only for a machine and students you
+# trust; every run says so and the gradebook comment records it (README, "Grading integrity").
+c.GuardedExecute.sandbox = os.environ.get("COURSE_NO_SANDBOX", "").lower() not in ("1", "yes", "true")
+c.ExportApp.plugin_class = "grader.export.FlaggedCsvExport"
 
-# Feedback shows each failed test's message, never the hidden test's code (course/feedback.py).
+# Feedback shows each failed test's message, never the hidden test's code (grader/feedback.py).
 c.GenerateFeedback.preprocessors = [
     "nbgrader.preprocessors.GetGrades",
-    "course.feedback.HideHiddenTests",
+    "grader.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]

@@ -1,13 +1,21 @@
-"""Benchmark: serial `nbgrader autograde` against parallel `python -m course.grade` on one class.
+"""Benchmark: what trusted grading costs, and what parallel grading gains, on one class.
 
     .venv/bin/python benchmarks/grade_benchmark.py [-k 40] [--workers 2] [--assignment 03_tensor_backprop]
 
 Builds a throw-away copy of the course with K synthetic submissions of one assignment (honest =
 the reference solutions, wrong = the known mistakes of tests/catalogue in turn, blank = the
-release as handed out; 2 : 2 : 1), grades one copy with plain `nbgrader autograde` and an
-identical copy with `python -m course.grade --workers N`, checks that every per-cell grade is
-the same, and prints the throughput of both (notebooks per second of wall time, start-up
-included), their ratio, and the peak memory of one worker process and of one kernel.
+release as handed out; 2 : 2 : 1) and grades identical copies three ways:
+
+* **plain**: `nbgrader autograde` with nbgrader's own preprocessors (no sandbox, no verdicts
+  outside the kernel: a configuration with only the course id, the gradebook and the timeout);
+* **serial**: `nbgrader autograde` with the course's configuration (every kernel in the sandbox,
+  the reference run, verdicts outside the kernel, integrity checks);
+* **parallel**: `python -m grader.grade --workers N` with the same configuration.
+
+It prints the cost of the sandbox and verdicts (serial / plain wall time), checks that every
+per-cell grade of serial and parallel is the same, and prints their throughput (notebooks per
+second of wall time, start-up included), their ratio, and the peak memory of one worker process
+and of one kernel.
 
 This is a script, not a test: its timings depend on the machine and on whatever else runs.
 """
@@ -27,8 +35,18 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from course.instructor import (build_submission, copy_course, load_catalogue, release,  # noqa: E402
+from grader.instructor import (build_submission, copy_course, load_catalogue, release,  # noqa: E402
                                release_notebooks, use_this_python_for_tools, variant_code, write_submission)
+
+
+PLAIN_CONFIG = """c = get_config()  # noqa: F821
+import os
+c.CourseDirectory.course_id = "backprop-by-hand"
+c.CourseDirectory.root = os.path.dirname(os.path.abspath(__file__))
+c.CourseDirectory.db_url = "sqlite:///" + os.path.join(c.CourseDirectory.root, "gradebook.db")
+c.ExecutePreprocessor.timeout = 60
+c.Execute.timeout = 60
+"""
 
 
 def make_class(root: Path, assignment: str, k: int) -> dict[str, str]:
@@ -136,22 +154,27 @@ def main(argv=None) -> int:
               f"{counts['honest']} honest, {counts['wrong']} wrong, {counts['blank']} blank); "
               f"{os.cpu_count()} cores, load average {os.getloadavg()[0]:.2f} before the runs", flush=True)
 
-        serial_runs, parallel_runs = [], []
-        for run in range(args.repeat):  # interleaved, so that both meet the same background load
-            serial_root, parallel_root = base / f"serial{run}", base / f"parallel{run}"
+        serial_runs, parallel_runs, plain_runs = [], [], []
+        for run in range(args.repeat):  # interleaved, so that all meet the same background load
+            serial_root, parallel_root, plain_root = base / f"serial{run}", base / f"parallel{run}", base / f"plain{run}"
             shutil.copytree(root, serial_root)
             shutil.copytree(root, parallel_root)
+            shutil.copytree(root, plain_root)
+            (plain_root / "nbgrader_config.py").write_text(PLAIN_CONFIG)
+            print(f"run {run + 1}/{args.repeat}: plain nbgrader autograde (no sandbox, no verdicts) ...", flush=True)
+            plain_runs.append(timed([sys.executable, "-m", "nbgrader", "autograde", args.assignment], plain_root))
             print(f"run {run + 1}/{args.repeat}: serial nbgrader autograde ...", flush=True)
             serial_runs.append(timed([sys.executable, "-m", "nbgrader", "autograde", args.assignment], serial_root))
-            print(f"run {run + 1}/{args.repeat}: parallel python -m course.grade --workers {args.workers} ...",
+            print(f"run {run + 1}/{args.repeat}: parallel python -m grader.grade --workers {args.workers} ...",
                   flush=True)
-            parallel_runs.append(timed([sys.executable, "-m", "course.grade", args.assignment,
+            parallel_runs.append(timed([sys.executable, "-m", "grader.grade", args.assignment,
                                         "--workers", str(args.workers)], parallel_root))
             for name, r in (("serial", serial_runs[-1]), ("parallel", parallel_runs[-1])):
                 print(f"  {name:8} {r['seconds']:6.1f} s wall, {r['cpu']:6.1f} s CPU; other processes on the "
                       f"machine used {r['others'] / r['seconds']:.2f} of the {os.cpu_count()} cores meanwhile",
                       flush=True)
             print(f"  ratio of this run: {serial_runs[-1]['seconds'] / parallel_runs[-1]['seconds']:.2f}x", flush=True)
+        plain = min(plain_runs, key=lambda r: r["seconds"])
         serial = min(serial_runs, key=lambda r: r["seconds"])
         parallel = min(parallel_runs, key=lambda r: r["seconds"])
         serial_s, parallel_s = serial["seconds"], parallel["seconds"]
@@ -166,8 +189,11 @@ def main(argv=None) -> int:
         serial_rate, parallel_rate = notebooks / serial_s, notebooks / parallel_s
         ratio = parallel_rate / serial_rate
         print(f"\n{'':10}{'wall time':>12}{'notebooks/s':>14}" + ("   (fastest of the runs)" if args.repeat > 1 else ""))
+        print(f"{'plain':10}{plain['seconds']:>11.1f}s{notebooks / plain['seconds']:>14.3f}   (nbgrader alone)")
         print(f"{'serial':10}{serial_s:>11.1f}s{serial_rate:>14.3f}")
         print(f"{'parallel':10}{parallel_s:>11.1f}s{parallel_rate:>14.3f}   ({args.workers} workers)")
+        print(f"cost of the sandbox and verdicts: {serial_s / plain['seconds']:.2f}x plain nbgrader's wall time "
+              f"(aim: at most 1.25x)")
         print(f"ratio: {ratio:.2f}x (target on 2 cores with 2 workers: >= 1.8x)")
         print(f"CPU per notebook: serial {serial['cpu'] / notebooks:.2f} s, parallel {parallel['cpu'] / notebooks:.2f} s "
               f"(start-up included)")

@@ -5,7 +5,10 @@
 * :mod:`course.symbolic`   -- ``check_symbolic`` for sympy answers
 * :mod:`course.nn`         -- ungraded building blocks (``sigmoid``, ``grading_now``)
 * :mod:`course.tolerances` -- the tolerance policy, written once
-* :mod:`course.instructor` -- nbgrader helpers: release, demo submissions, grading cycle
+* :mod:`course.report`     -- ``report``, ``given``: how hidden tests hand values to the grader
+
+The grading system (nbgrader preprocessors, sandbox, verdicts, class grading, instructor commands)
+is the package ``grader`` beside this one; a graded kernel can neither import nor read it.
 """
 from .checks import (CheckFailed, call, call_recording_warnings, check_array, check_equal,
                      check_no_warnings)

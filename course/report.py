@@ -34,6 +34,7 @@ __all__ = ["report", "given", "encode", "MIME", "GIVEN_ENV"]
 MIME = "application/vnd.backprop-course.report+json"
 GIVEN_ENV = "COURSE_GIVEN_FILE"      # set by the grader: a JSON file {key: encoded value}
 _KINDS = "biuf"                      # bool, int, unsigned, float: the only array dtypes reported
+MAX_ITEMS = 100_000                  # items of a list, tuple, set or dict (the rest is not reported)
 
 
 def encode(value, _depth: int = 0):
@@ -59,12 +60,12 @@ def encode(value, _depth: int = 0):
         return {"t": "json", "v": value[:10_000]}
     if isinstance(value, (list, tuple)):
         return {"t": type(value).__name__ if type(value) in (list, tuple) else "list",
-                "items": [encode(v, _depth + 1) for v in list(value)[:1000]]}
+                "items": [encode(v, _depth + 1) for v in list(value)[:MAX_ITEMS]]}
     if isinstance(value, (set, frozenset)):
         items = sorted((v for v in value if isinstance(v, (str, int, float))), key=repr)
-        return {"t": "set", "items": [encode(v, _depth + 1) for v in items[:1000]]}
+        return {"t": "set", "items": [encode(v, _depth + 1) for v in items[:MAX_ITEMS]]}
     if isinstance(value, dict):
-        return {"t": "dict", "items": {str(k): encode(v, _depth + 1) for k, v in list(value.items())[:1000]}}
+        return {"t": "dict", "items": {str(k): encode(v, _depth + 1) for k, v in list(value.items())[:MAX_ITEMS]}}
     return {"t": "other", "type": type(value).__name__}
 
 
@@ -103,11 +104,19 @@ class Unreportable:
         return f"<a {self.type_name}>"
 
 
-def report(key: str, value, *, tol: str = "ANALYTIC", wrong: dict | None = None, context: bool = False) -> None:
-    """Hand ``value`` to the grader under ``key`` (see the module docstring)."""
+def report(key: str, value, *, tol: str = "ANALYTIC", wrong: dict | None = None, context: bool = False,
+           check: dict | None = None) -> None:
+    """Hand ``value`` to the grader under ``key`` (see the module docstring).
+
+    ``check`` (``{"name": ..., "args": [context keys], "kwargs": {...}}``) asks the grader to judge a
+    property of the value with one of its functions instead of comparing it with the reference's
+    (a random initialisation, a trained network).
+    """
     from IPython.display import display
 
     payload = {"key": str(key), "value": encode(value), "tol": tol, "wrong": wrong or {}, "context": bool(context)}
+    if check:
+        payload["check"] = check
     display({MIME: payload, "text/plain": f"(reported to the grader: {key})"}, raw=True)
 
 

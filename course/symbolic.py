@@ -6,16 +6,20 @@ it does not reach zero the difference is evaluated at a few random rational
 points (exactly, then to 30 digits); the answer passes only if every point
 gives zero to within 1e-20.  A failure shows the simplified residual and a
 point where it is not zero.
+
+``at_points(name, got, symbols, points)`` is what hidden tests use: the answer's values at numeric
+points, which the grader compares with the reference's outside the kernel.
 """
 from __future__ import annotations
 
 import random
 
+import numpy as np
 import sympy as sp
 
 from .checks import CheckFailed
 
-__all__ = ["check_symbolic"]
+__all__ = ["check_symbolic", "at_points"]
 
 _ZERO = sp.Float("1e-20")
 
@@ -100,3 +104,35 @@ def check_symbolic(name: str, got, expected, *, trials: int = 4, seed: int = 0,
                       f"  residual (yours - expected), simplified: {_short(residual)}\n"
                       f"  at {point} the residual is {_short(sp.N(value, 6))}, not 0."
                       + _known_mistake(got, wrong))
+
+
+def at_points(name: str, got, symbols, points, *, shape: tuple | None = None) -> np.ndarray:
+    """The values of a sympy answer at numeric points, for the grader to compare outside the kernel.
+
+    ``symbols`` is the list of sympy symbols (or matrix entries) the answer may use, ``points`` an
+    array (k, len(symbols)); returns float64 of shape (k,) + the answer's shape. Raises
+    :class:`CheckFailed` when ``got`` is not a sympy expression or Matrix (of ``shape``, if given),
+    or when symbols other than ``symbols`` remain.
+    """
+    if shape is not None:
+        if not isinstance(got, sp.MatrixBase):
+            raise CheckFailed(f"{name} should be a sympy Matrix of shape {shape}, but it is a {type(got).__name__}.")
+        if got.shape != tuple(shape):
+            hint = " It looks transposed." if got.shape == tuple(shape)[::-1] else ""
+            raise CheckFailed(f"{name} has the wrong shape: expected {tuple(shape)}, got {got.shape}.{hint}")
+    elif isinstance(got, sp.MatrixBase) or not isinstance(got, (sp.Basic, int, float)):
+        raise CheckFailed(f"{name} should be a sympy expression, but it is a {type(got).__name__}.")
+    symbols = list(symbols)
+    out = []
+    for point in np.asarray(points, dtype=float):
+        mapping = {s: sp.Float(repr(float(v)), 30) for s, v in zip(symbols, point)}
+        value = sp.Matrix(got).subs(mapping) if isinstance(got, sp.MatrixBase) else sp.sympify(got).subs(mapping)
+        entries = list(value) if isinstance(value, sp.MatrixBase) else [value]
+        numbers = []
+        for entry in entries:
+            number = sp.N(entry, 30)
+            if not number.is_number or not number.is_real:
+                raise CheckFailed(f"{name} does not evaluate to a real number at a point ({_short(number)}).")
+            numbers.append(float(number))
+        out.append(np.array(numbers).reshape(value.shape if isinstance(value, sp.MatrixBase) else ()))
+    return np.array(out)

@@ -37,6 +37,17 @@ HOME = "/home/student"            # the kernel's home and working folder's paren
 UID_BASE = 2_100_000_000          # + the grading process's pid: a uid no account has, one per grader
 
 
+def matplotlib_font_cache() -> list[Path]:
+    """matplotlib's font list, built once in the grader's process (the fonts it names are at the same
+    paths inside the sandbox: the Python environment and /usr are bound where they are)."""
+    try:
+        import matplotlib
+        import matplotlib.font_manager  # noqa: F401  (builds the cache if there is none)
+    except ImportError:
+        return []
+    return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap (or prlimit / setpriv) is missing or cannot create namespaces here."""
 
@@ -95,6 +106,12 @@ class Sandbox:
                 elif item.is_file() and not item.is_symlink():
                     shutil.copy2(item, work / item.name)
         self.ipc_dir(home).mkdir()
+        fonts = matplotlib_font_cache()
+        if fonts:  # matplotlib would otherwise scan every font again in each kernel (seconds, per notebook)
+            target = home / "home" / ".config" / "matplotlib"
+            target.mkdir(parents=True)
+            for cached in fonts:
+                shutil.copy2(cached, target / cached.name)
         self._own(home)
         return home
 
@@ -141,16 +158,26 @@ class Sandbox:
                 pass
         return mine + self.limits.processes
 
-    def _prlimit(self, nproc: int) -> list[str]:
+    def _prlimit(self, nproc: int | None) -> list[str]:
+        """``prlimit`` with the limits, each at most the hard limit this process may not raise."""
+        import resource
+
         lim, mib = self.limits, 2 ** 20
-        return ["prlimit", f"--as={lim.memory_mb * mib}", f"--fsize={lim.file_mb * mib}",
-                f"--nproc={nproc}", f"--cpu={lim.cpu_seconds}", "--core=0", "--"]
+
+        def capped(which, value):
+            hard = resource.getrlimit(which)[1]
+            return value if hard == resource.RLIM_INFINITY else min(value, hard)
+        out = ["prlimit", f"--as={capped(resource.RLIMIT_AS, lim.memory_mb * mib)}",
+               f"--fsize={capped(resource.RLIMIT_FSIZE, lim.file_mb * mib)}",
+               f"--cpu={capped(resource.RLIMIT_CPU, lim.cpu_seconds)}", "--core=0"]
+        if nproc is not None:
+            out.append(f"--nproc={capped(resource.RLIMIT_NPROC, nproc)}")
+        return out + ["--"]
 
     def limits_only(self, kernel_cmd: list[str]) -> list[str]:
-        """The opt-out: the kernel under the resource limits, as the grader's user, no namespaces."""
-        own = Sandbox(self.limits)
-        own_uid_count = own._nproc() if self.uid is None else None
-        return self._prlimit(own_uid_count if own_uid_count else 2 ** 20) + list(kernel_cmd)
+        """The opt-out: the kernel under the resource limits, as the grader's user, no namespaces
+        (the process limit only when that user is not root, for whom it does not apply)."""
+        return self._prlimit(self._nproc() if os.geteuid() != 0 else None) + list(kernel_cmd)
 
     def command(self, kernel_cmd: list[str], home: Path, workdir_name: str, extra_env: dict | None = None) -> list[str]:
         """The full command line: limits, namespaces and mounts, user, environment, kernel."""
@@ -178,8 +205,10 @@ class Sandbox:
             return out
         for path in readable:
             cmd += parents(path) + ["--ro-bind", str(path), str(path)]
-        for path in self.hidden:
-            path = Path(path)
+        for path in self.hidden:  # (only what a readable path would otherwise show)
+            path = Path(os.path.realpath(path))
+            if not any(q in path.parents for q in readable):
+                continue
             if path.is_dir():
                 cmd += ["--tmpfs", str(path), "--remount-ro", str(path)]
             elif path.exists():
@@ -200,9 +229,9 @@ class Sandbox:
                "PYTHONDONTWRITEBYTECODE": "1", "PYDEVD_DISABLE_FILE_VALIDATION": "1",
                "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1",
                "JPY_PARENT_PID": "1"}  # (1: no banner on the terminal, no parent poller)
-        for name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-            if name in os.environ:
-                env[name] = os.environ[name]
+        for name, value in os.environ.items():  # nbgrader's NBGRADER_EXECUTION (course.grading_now), BLAS pins
+            if name.startswith("NBGRADER_") or name in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
+                env[name] = value
         env.update(extra_env or {})
         cmd += ["env", "-i"] + [f"{k}={v}" for k, v in env.items()]
         return cmd + list(kernel_cmd)

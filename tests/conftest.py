@@ -6,15 +6,15 @@ from pathlib import Path
 
 import pytest
 
-from course import instructor
-from course.instructor import assignments, release, use_this_python_for_tools
+from grader import instructor
+from grader.instructor import assignments, release, use_this_python_for_tools
 
 ROOT = Path(__file__).resolve().parents[1]
 use_this_python_for_tools()  # nbgrader runs the `alembic` executable by name
 
 
 def copy_course(dest: Path) -> Path:
-    """A throw-away copy of this course at dest (course.instructor.copy_course)."""
+    """A throw-away copy of this course at dest (grader.instructor.copy_course)."""
     return instructor.copy_course(ROOT, dest)
 
 
@@ -37,7 +37,31 @@ def generated_course(tmp_path_factory):
     os.environ.pop("COURSE_DB_URL", None)
     root = copy_course(tmp_path_factory.mktemp("generated") / "course")
     release(root)
+    warm_reference_cache(root)
     return root
+
+
+def warm_reference_cache(root):
+    """Run every assignment's reference once (grader.verdicts caches it in root/.grader-cache), so the
+    copies made from ``root`` start with it, as a course does after its first grading run."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from traitlets.config import Config
+
+    from grader.verdicts import reference_reports
+    sources = [p for a in ASSIGNMENTS for p in sorted((root / "source" / a).glob("*.ipynb"))]
+    with ThreadPoolExecutor(2) as pool:
+        list(pool.map(lambda p: reference_reports(p, Config(), root), sources))
+
+
+def honest_books(root):
+    """{assignment: (notebook name, source, release)} of the first notebook of each assignment."""
+    from grader.instructor import release_notebooks
+    out = {}
+    for a in ASSIGNMENTS:
+        name, (src, rel) = next(iter(release_notebooks(root, a).items()))
+        out[a] = (name, src, rel)
+    return out
 
 
 # -- one autograde run for the whole suite ---------------------------------------------------------
@@ -62,14 +86,14 @@ class GradedCourse:
     def scores(self, student, assignment):
         """{grade_id: (score, max)} of a student's submission, from its copy's gradebook."""
         from nbgrader.api import Gradebook
-        from course.instructor import database_url
+        from grader.instructor import database_url
         with Gradebook(database_url(self.where[(student, assignment)])) as gb:
             sub = gb.find_submission(assignment, student)
             return {g.name: (g.score, g.max_score) for nb in sub.notebooks for g in nb.grades}
 
     def flagged(self, student, assignment):
         from nbgrader.api import Gradebook
-        from course.instructor import database_url
+        from grader.instructor import database_url
         with Gradebook(database_url(self.where[(student, assignment)])) as gb:
             sub = gb.find_submission(assignment, student)
             return any(nb.flagged for nb in sub.notebooks)
@@ -80,16 +104,17 @@ def graded_course(generated_course, tmp_path_factory):
     """Every submission the suite grades through real ``nbgrader autograde``, graded once.
 
     The roster: per assignment the reference, the blank release and its first known-wrong variant
-    (test_roundtrip.py), the tampering catalogue (tests/tampering.py, test_integrity.py), a
-    malformed notebook and an empty folder.  Students are spread over WORKERS copies of the
+    (test_roundtrip.py), the tampering catalogue (tests/tampering.py, test_integrity.py), the honest
+    corpus (tests/honest.py, test_integrity.py), a malformed notebook and an empty folder.  Students are spread over WORKERS copies of the
     generated course, which are graded at the same time (no two writers share a gradebook);
     each copy then runs export, and copy 0 (which holds the students whose feedback the tests
     read) generate_feedback.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from course.instructor import (build_submission, grade, load_catalogue, release_notebooks,
+    from grader.instructor import (build_submission, grade, load_catalogue, release_notebooks,
                                    run_nbgrader, variant_code, write_submission)
+    import honest
     import tampering
 
     base = tmp_path_factory.mktemp("graded")
@@ -111,8 +136,12 @@ def graded_course(generated_course, tmp_path_factory):
     for sub in tampering.catalogue(generated_course, ASSIGNMENTS):
         weight = {"disrupted": 4.0, "malformed": 0.1}.get(sub.expect, 1.0)
         jobs.append((weight, sub.student, sub.assignment, sub.notebooks, sub))
+    for sub in honest.corpus(honest_books(generated_course)):
+        jobs.append((1.0, sub.student, sub.assignment, sub.notebooks, sub))
     # feedback is generated in copy 0 only: the students whose feedback the tests read live there
-    pinned = {"honest-reference", "honest-blank", tampering.catalogue(generated_course, ASSIGNMENTS)[0].student}
+    catalogue = tampering.catalogue(generated_course, ASSIGNMENTS)
+    pinned = {"honest-reference", "honest-blank", catalogue[0].student,
+              next(s.student for s in catalogue if s.expect == "touched")}
     load = [0.0] * WORKERS
     load[0] = 5.0  # copy 0 also runs generate_feedback for every assignment
     where, students = {}, {}

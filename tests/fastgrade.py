@@ -6,7 +6,7 @@ kernel per assignment runs, for each variant, the notebook autograde would run (
 notebook's given and test cells, hidden tests included, with the student's answer cells), after
 ``%reset -f``; each test cell is judged as autograde judges it (``grader.verdicts.apply_verdict``
 against the reference's reports, for tests that report values; the stderr rule of
-``course.integrity.ApplyFlags`` for the others) and scored with nbgrader's own ``determine_grade``.  test_roundtrip.py proves this agrees with
+``grader.integrity.ApplyFlags`` for the others) and scored with nbgrader's own ``determine_grade``.  test_roundtrip.py proves this agrees with
 real ``nbgrader autograde`` on the reference, the blank release and one variant per assignment.
 Tampering never runs here (it could change the shared kernel); it goes through real autograde.
 """
@@ -24,6 +24,7 @@ from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from course.report import GIVEN_ENV
+from grader.integrity import split_test
 from grader.verdicts import apply_verdict, givens_of, is_judged, reference_reports
 
 RESET = "%reset -f\nimport matplotlib.pyplot as _plt\n_plt.close('all')\ndel _plt"
@@ -93,8 +94,9 @@ class SharedKernel:
         for cell in nb.cells:
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
-            cell.outputs = self.run(cell.source)
             meta = cell.metadata.get("nbgrader", {})
+            parts = split_test(cell.source) if meta.get("grade") and not meta.get("solution") else None
+            cell.outputs = [o for part in parts for o in self.run(part)] if parts else self.run(cell.source)
             if meta.get("grade") and not meta.get("solution"):
                 expected = self.reference.get(meta["grade_id"])
                 if is_judged(expected):

@@ -4,9 +4,10 @@ Every kind is built from an assignment's source and release notebooks (its answe
 cells and function names are read from them), so a new assignment is covered without new code.
 :func:`catalogue` places every kind on the assignments that exist and says what must come out:
 
-``flagged``      code tampering in the answer cells of the blank release, several kinds per notebook
-                 (one per answer cell; the kernel killers last): every test scores 0, the notebook is
-                 flagged, and every kind's cell is named in the flags
+``nothing``      code tampering in the answer cells of the blank release, several kinds per notebook
+                 (one per answer cell; the kernel killers last): it earns no more than the blank
+                 release (every test scores 0); flagged where there is evidence (the kernel was
+                 killed, values were reported twice; a kind that hangs the kernel is flagged too)
 ``touched``      tampering with the instructor's cells of the reference solution, each kind on its own
                  test cell: the touched tests score 0, the others keep their points, flagged
 ``disrupted``    the reference solution with a cell that kills, hangs or exhausts the kernel put in its
@@ -26,8 +27,10 @@ from dataclasses import dataclass, field
 
 import nbformat
 
-from course.instructor import build_submission, nbgrader_meta, solution_code
-from course.screen import context_from_source
+import base64
+import re
+
+from grader.instructor import build_submission, nbgrader_meta, solution_code
 
 
 # -- helpers ---------------------------------------------------------------------------------------
@@ -78,10 +81,17 @@ def scavenger(body: str, preamble: str = ""):
 
 
 def _toolkit_noops(source_nb, gid):
-    ctx = context_from_source(source_nb)
-    helpers = sorted(n for n in ctx.protected if ctx.imports.get(n, "").startswith("course"))
-    code = "\n".join(f"{name} = lambda *args, **kwargs: None" for name in helpers)
+    """Every name the notebook imports from the toolkit rebound to a no-op."""
+    given = "\n".join(c.source for c in source_nb.cells if c.cell_type == "code" and not nbgrader_meta(c).get("solution"))
+    helpers = set()
+    for match in re.finditer(r"from course(?:\.\w+)? import \(?([\w\s,]+)\)?", given):
+        helpers |= {n.strip() for n in match.group(1).replace("\n", " ").split(",") if n.strip()}
+    code = "\n".join(f"{name} = lambda *args, **kwargs: None" for name in sorted(helpers))
     return code + "\nimport course.checks\ncourse.checks.check_array = lambda *args, **kwargs: None"
+
+
+EMPTY_LATER_CELLS = "input_transformers_cleanup.append(lambda lines: ['pass\\n'])"
+_PAYLOAD = "get_ipython()." + EMPTY_LATER_CELLS.replace("\\\\", "\\")
 
 
 CODE_TAMPERING = {
@@ -132,6 +142,77 @@ CODE_TAMPERING = {
     "IPython magic that runs a file": plain("%run ../../../source/helper.py"),
     "unittest.mock patches the checks": plain(
         "from unittest import mock\nmock.patch('course.checks.check_array', lambda *a, **k: None).start()"),
+    # attacks on the grade the first screen never saw (all must still earn nothing)
+    "get_ipython under another name, then an input transformer": plain(
+        "shell = globals()['get' + '_ipython']()\nshell." + EMPTY_LATER_CELLS),
+    "%timeit options hide the statement": plain("%timeit -n1 -r1 get_ipython()." + EMPTY_LATER_CELLS),
+    "%%timeit setup line": plain("%%timeit -n1 -r1 get_ipython()." + EMPTY_LATER_CELLS + "\npass"),
+    "sys under another name reaches __main__": plain(
+        "import sys as S\nmain = S.modules['__main__']\nfor name in dir(main):\n"
+        "    if name.startswith('check') or name in ('call', 'report'):\n"
+        "        setattr(main, name, lambda *a, **k: None)"),
+    "IPython through warnings.sys, then an AST transformer": plain(
+        "import ast, warnings\nshell = warnings.sys.modules['IPython'].get_ipython()\n"
+        "class Drop(ast.NodeTransformer):\n    def visit_Module(self, node):\n        node.body = []\n        return node\n"
+        "shell.ast_transformers.append(Drop())"),
+    "IPython through pydoc.locate, then set_custom_exc": plain(
+        "import pydoc\nshell = pydoc.locate('IPython.get_ipython')()\n"
+        "shell.set_custom_exc((BaseException,), lambda *a, **k: None)"),
+    "IPython through gc, then transform_cell replaced": plain(
+        "import gc\nfrom IPython.core.interactiveshell import InteractiveShell\n"
+        "shell = next(o for o in gc.get_objects() if isinstance(o, InteractiveShell))\n"
+        "shell.transform_cell = lambda raw_cell: 'pass\\n'"),
+    "IPython through importlib, then run_code replaced": plain(
+        "import importlib\nshell = importlib.import_module('IPython').get_ipython()\n"
+        "async def run_code(code_obj, result=None, *, async_=False):\n    return False\n"
+        "shell.run_code = run_code"),
+    "showtraceback replaced on the shell": plain(
+        "get_ipython().showtraceback = lambda *a, **k: None\nget_ipython().showsyntaxerror = lambda *a, **k: None"),
+    "the kernel's session rewrites error replies to ok": plain(
+        "kernel = get_ipython().kernel\nsend = kernel.session.send\n"
+        "def quiet(stream, msg_or_type, content=None, *args, **kwargs):\n"
+        "    if msg_or_type == 'error':\n        return None\n"
+        "    if isinstance(content, dict) and content.get('status') == 'error':\n"
+        "        content = {'status': 'ok', 'execution_count': content.get('execution_count', 0), 'user_expressions': {}}\n"
+        "    return send(stream, msg_or_type, content, *args, **kwargs)\nkernel.session.send = quiet"),
+    "exec of a base64 payload": plain(
+        f"import base64\nexec(base64.b64decode({base64.b64encode(_PAYLOAD.encode())!r}).decode())"),
+    "exec of a chr-joined payload": plain(
+        "exec(''.join(map(chr, " + repr([ord(ch) for ch in _PAYLOAD]) + ")))"),
+    "np.savetxt writes a module that is then imported": plain(
+        "import numpy as np, sys\nnp.savetxt('helper_mod.py', [], header=" +
+        repr("import numpy.testing, builtins\nbuiltins.AssertionError = KeyboardInterrupt\n"
+             "import course.checks\ncourse.checks.check_array = lambda *a, **k: None") +
+        ", comments='')\nsys.path.insert(0, '.')\nimport helper_mod"),
+    "sys.settrace rewrites what the tests see": plain(
+        "import sys\ndef tracer(frame, event, arg):\n"
+        "    if frame.f_code.co_filename.startswith('<') and '_g' in frame.f_locals:\n"
+        "        frame.f_globals['_g'] = {}\n    return tracer\nsys.settrace(tracer)"),
+    "sys.setprofile swaps the reported values": plain(
+        "import sys\ndef profiler(frame, event, arg):\n"
+        "    if event == 'call' and frame.f_code.co_name == 'report':\n"
+        "        frame.f_locals['value'] = 0\nsys.setprofile(profiler)"),
+    "a check helper's __code__ replaced": plain(
+        "import course.checks\ncourse.checks.check_array.__code__ = (lambda *a, **k: None).__code__\n"
+        "course.checks.call.__code__ = (lambda fn, *a, **k: fn(*a, **k)).__code__"),
+    "a check helper's __globals__ edited": plain(
+        "import course.checks\ncourse.checks.check_array.__globals__['_close'] = lambda *a, **k: True\n"
+        "course.checks.check_array.__globals__['CheckFailed'] = KeyboardInterrupt"),
+    "a check helper's __defaults__ widened": plain(
+        "import course.checks\ncourse.checks.check_array.__kwdefaults__ = "
+        "{'rtol': 1e300, 'atol': 1e300, 'dtype': None, 'wrong': None}"),
+    "an ndarray subclass made with type() whose comparisons lie": scavenger(
+        "return Liar((3,))",
+        "import numpy as np\nLiar = type('Liar', (np.ndarray,), {'__eq__': lambda s, o: True, '__ne__': lambda s, o: False,"
+        " '__array_ufunc__': lambda s, *a, **k: np.zeros(1)})"),
+    "the report function sends zeros": plain(
+        "import course.report, numpy as np\nencode = course.report.encode\n"
+        "course.report.encode = lambda v, _depth=0: encode(np.zeros_like(v) if isinstance(v, np.ndarray) else v, _depth)"),
+    "reports every value twice": plain(
+        "report_once = report\ndef report(*args, **kwargs):\n    report_once(*args, **kwargs)\n"
+        "    report_once(*args, **kwargs)"),
+    "subprocess reached through the grading package": plain(
+        "try:\n    import grader.grade as g\n    g.subprocess.run(['sh', '-c', 'echo pwned'])\nexcept ImportError as e:\n    print(e)"),
     "exits the kernel": plain("import os\nos._exit(0)"),
     "kills its own kernel": plain("import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
     "stops the kernel with exit()": plain("exit()"),
@@ -303,6 +384,9 @@ MALFORMED = {
 }
 
 KILLERS = {"exits the kernel", "kills its own kernel", "stops the kernel with exit()"}
+# kinds that leave evidence: the notebook must be flagged (exit() only asks the front end to close the
+# kernel, which a grading run ignores: no evidence, nothing earned either)
+EVIDENCE = {"exits the kernel", "kills its own kernel", "reports every value twice"}
 
 
 @dataclass
@@ -311,14 +395,14 @@ class Submission:
     student: str
     assignment: str
     notebooks: dict                  # file name -> notebook node, or raw text (malformed)
-    expect: str                      # flagged | touched | disrupted | full | hardcoded | malformed
+    expect: str                      # nothing | touched | disrupted | full | hardcoded | malformed
     kinds: dict = field(default_factory=dict)   # kind -> the cell it lives in / the test it touches
     disrupted: str = ""              # disrupted: the answer cell that holds the disruption
 
 
 def catalogue(root, assignments: list[str]) -> list[Submission]:
     """Every kind, placed on the assignments that exist (first notebook of each), deterministically."""
-    from course.instructor import release_notebooks
+    from grader.instructor import release_notebooks
     books = {}
     for a in assignments:
         name, (src, rel) = next(iter(release_notebooks(root, a).items()))
@@ -347,7 +431,7 @@ def catalogue(root, assignments: list[str]) -> list[Submission]:
                 if kind in KILLERS:
                     break
             nb = build_submission(src, rel, blank=True, replace=replace)
-            out.append(Submission(f"t-code-{a[:2]}-{round_}", a, {name: nb}, "flagged", placed))
+            out.append(Submission(f"t-code-{a[:2]}-{round_}", a, {name: nb}, "nothing", placed))
         round_ += 1
 
     # structure tampering: one reference notebook, each kind on its own test cell (from the end)

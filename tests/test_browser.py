@@ -16,7 +16,7 @@ from browser_lab import (NB, Lab, Shots, activate_tab, close_dialog, launch_chro
                          open_problems, run_from, scroll_to_cell, settled_texts, validate, wait_current_tab,
                          wait_run_finished)
 from conftest import ASSIGNMENTS, ROOT, copy_course
-from course.instructor import build_submission, nbgrader_meta
+from grader.instructor import build_submission, nbgrader_meta
 
 RELEASE_NOTEBOOKS = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "release").glob("*/*.ipynb"))
 

@@ -1,10 +1,10 @@
-"""course.export: nbgrader's CSV export plus the integrity columns, on a small gradebook made here."""
+"""grader.export: nbgrader's CSV export plus the integrity columns, on a small gradebook made here."""
 import csv
 
 from nbgrader.api import Gradebook
 
-from course.export import FlaggedCsvExport
-from course.integrity import FLAG_PREFIX
+from grader.export import FlaggedCsvExport
+from grader.integrity import FLAG_PREFIX
 
 
 def export(tmp_path, db):

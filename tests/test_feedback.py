@@ -1,7 +1,7 @@
-"""course.feedback: hidden tests and tracebacks never reach the students' feedback."""
+"""grader.feedback: hidden tests and tracebacks never reach the students' feedback."""
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from course.feedback import HideHiddenTests, strip_hidden
+from grader.feedback import HideHiddenTests, strip_hidden
 
 HIDDEN = "check(a)\n### BEGIN HIDDEN TESTS\nsecret(b)\n### END HIDDEN TESTS\nprint('done')"
 
@@ -24,3 +24,21 @@ def test_preprocessor_touches_graded_cells_only():
     assert nb.cells[0].outputs[0]["traceback"] == ["CheckFailed: dW1 is wrong: ..."]
     assert nb.cells[1].source == "secret(b)" and nb.cells[1].outputs[0]["traceback"] == ["----> 1 secret(b)"]
     assert HideHiddenTests().enabled
+
+
+def test_the_students_tracebacks_keep_their_own_frames_and_no_machine_paths():
+    import sys
+    answer = new_code_cell("def f(): ...")
+    answer.metadata = {"nbgrader": {"grade": False, "solution": True, "grade_id": "a"}}
+    library = f"File {sys.prefix}/lib/python3.11/site-packages/numpy/core/fromnumeric.py:88, in _wrapreduction"
+    answer.outputs = [
+        new_output("error", ename="ValueError", evalue=f"bad shape in {sys.prefix}/lib/x.py",
+                   traceback=["Cell In[4], line 3\n----> 3 f(x)", library, "ValueError: bad shape"]),
+        new_output("stream", name="stderr", text=f"{sys.prefix}/lib/numpy/warnings.py:1: RuntimeWarning\n"
+                                                 "/tmp/course-sandbox-ab12cd/home/notes.txt written\n")]
+    nb, _ = HideHiddenTests().preprocess(new_notebook(cells=[answer]), {})
+    error, stream = nb.cells[0].outputs
+    assert error["traceback"] == ["Cell In[4], line 3\n----> 3 f(x)", "ValueError: bad shape"]
+    assert sys.prefix not in error["evalue"] and "<python>/lib/x.py" in error["evalue"]
+    assert sys.prefix not in stream["text"] and "course-sandbox" not in stream["text"]
+    assert "<python>/lib/numpy/warnings.py" in stream["text"] and "~/notes.txt" in stream["text"]

@@ -1,7 +1,7 @@
-"""Class-scale grading (course.grade): parallel autograde gives exactly serial nbgrader's grades.
+"""Class-scale grading (grader.grade): parallel autograde gives exactly serial nbgrader's grades.
 
 One light assignment, a small class (the reference, the blank release, two known mistakes):
-graded once by plain `nbgrader autograde` into SQLite (the yardstick), then by course.grade on
+graded once by plain `nbgrader autograde` into SQLite (the yardstick), then by grader.grade on
 2 local worker processes into SQLite (one of them killed mid-grading, then a rerun), and on a
 Dask LocalCluster of 2 worker processes into a real PostgreSQL server the test starts. Bad
 input -- malformed JSON, a folder without notebooks, no submissions, a database that does not
@@ -17,8 +17,8 @@ import pytest
 from nbgrader.api import Gradebook
 
 from conftest import ROOT
-from course import grade
-from course.instructor import (DEMO_TAMPER, build_submission, load_catalogue, release_notebooks, run_nbgrader,
+from grader import grade
+from grader.instructor import (DEMO_TAMPER, DEMO_TAMPER_TEST, build_submission, load_catalogue, release_notebooks, run_nbgrader,
                                variant_code, write_submission)
 import pg_server
 
@@ -29,7 +29,7 @@ def roster():
     """{student: build_submission kwargs}: reference, blank, and the first two known mistakes."""
     notebooks = release_notebooks(ROOT, ASSIGNMENT)
     students = {"honest-reference": {}, "honest-blank": {"blank": True},
-                "tamper": {"blank": True, "tamper": True}}  # flagged by course.integrity: the flag must survive the merge
+                "tamper": {"blank": True, "tamper": True}}  # flagged by grader.integrity: the flag must survive the merge
     for i, variant in enumerate(list(load_catalogue(ROOT, ASSIGNMENT).values())[:2]):
         students[f"wrong-{i}"] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
     return students
@@ -45,6 +45,9 @@ def submit(root, students):
             for nb in books.values():
                 answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
                 answer.source = DEMO_TAMPER + answer.source
+                tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                         and not c.metadata["nbgrader"].get("solution")]
+                tests[-1].source = DEMO_TAMPER_TEST  # an instructor's cell altered: evidence, flagged
         write_submission(root, student, ASSIGNMENT, books)
 
 
@@ -154,7 +157,7 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
     assert summary.count("PROBLEM:") == 3
     assert ("wrong-1's submission of 03_tensor_backprop was not graded: the worker process grading it died "
             "(killed by SIGKILL); nothing of it was written to the gradebook, and rerunning "
-            "`python -m course.grade 03_tensor_backprop` grades it.") in summary
+            "`python -m grader.grade 03_tensor_backprop` grades it.") in summary
     graded = grades(sqlite_url(root))
     assert set(graded) == set(roster()) - {"wrong-1"}  # nothing half-written for wrong-1
     assert all(graded[s] == serial[s] for s in graded)

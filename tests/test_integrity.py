@@ -1,10 +1,11 @@
-"""Grading integrity: honest work scores full marks, tampering earns nothing and is flagged.
+"""Grading integrity: honest work scores full marks, tampering earns nothing, flags only on evidence.
 
-Two layers are tested.  The screen (course/screen.py) is static: every kind of the catalogue
-(tests/tampering.py) is placed in every assignment and must be found, and no reference solution,
-no known-wrong variant and no honest-but-unusual submission may be flagged.  The graded catalogue
-goes through real ``nbgrader autograde`` with the course's preprocessors (course/integrity.py)
-in the suite's one grading run (conftest.graded_course), and each submission's outcome is asserted.
+The catalogue (tests/tampering.py) goes through real ``nbgrader autograde`` with the course's
+configuration (the sandbox, verdicts outside the kernel, grader/integrity.py) in the suite's one
+grading run (conftest.graded_course), and each submission's outcome is asserted from the gradebook:
+code tampering of every kind earns no more than the blank release; tampering with the instructor's
+cells costs exactly the touched tests; a kernel that dies or hangs costs only what it did not finish;
+honest-but-unusual code scores full marks; a notebook is flagged exactly when there is evidence.
 """
 import csv
 import json
@@ -12,45 +13,30 @@ import json
 import nbformat
 import pytest
 
-from course.instructor import (build_submission, load_catalogue, nbgrader_meta, release_notebooks,
-                               run_nbgrader, variant_code)
-from course.integrity import META_KEY, structure_findings
-from course.screen import context_from_source, screen_cells, screen_notebook
+from grader.instructor import (build_submission, load_catalogue, nbgrader_meta, release_notebooks,
+                               run_nbgrader, variant_code, write_submission)
+from grader.integrity import FLAG_PREFIX, META_KEY, structure_findings
 from conftest import ASSIGNMENTS, ROOT, TEST_LIMITS
+import honest
 import tampering
 
 BOOKS = {a: next(iter(release_notebooks(ROOT, a).items())) for a in ASSIGNMENTS}
 
 
-def findings(nb, src):
-    return [str(f) for f in screen_notebook(nb, src)] + \
-           [f["what"] for f in structure_findings(json.loads(json.dumps(nb)), src)]
-
-
-# -- the screen, statically ------------------------------------------------------------------------
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_no_false_flags_on_reference_blank_and_known_wrong_work(assignment):
+def test_no_structure_findings_on_reference_blank_and_known_wrong_work(assignment):
     name, (src, rel) = BOOKS[assignment]
     notebooks = release_notebooks(ROOT, assignment)
-    assert findings(build_submission(src, rel), src) == []
-    assert findings(build_submission(src, rel, blank=True), src) == []
+    assert structure_findings(json.loads(json.dumps(build_submission(src, rel))), src) == []
+    assert structure_findings(json.loads(json.dumps(build_submission(src, rel, blank=True))), src) == []
     for description, variant in load_catalogue(ROOT, assignment).items():
         nb = build_submission(src, rel, replace={variant["cell"]: variant_code(notebooks, variant)})
-        assert findings(nb, src) == [], description
+        assert structure_findings(json.loads(json.dumps(nb)), src) == [], description
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
-def test_every_kind_is_found_in_every_assignment(assignment):
-    """Each code tampering kind alone in each answer cell that defines functions is reported and
-    names that cell; the honest, disrupting and typed-in kinds are not reported."""
+def test_every_structure_kind_is_found_in_every_assignment(assignment):
     name, (src, rel) = BOOKS[assignment]
-    slots = [gid for gid, names in tampering.function_names(src).items() if names]
-    for i, (kind, code) in enumerate(tampering.CODE_TAMPERING.items()):
-        gid = slots[i % len(slots)]
-        nb = build_submission(src, rel, blank=True, replace={gid: code(src, gid)})
-        found = screen_notebook(nb, src)
-        assert found, f"{kind} in {assignment}/{gid} was not found"
-        assert {f.cell for f in found} == {gid}, (kind, [str(f) for f in found])
     for kind, (mutate, touches) in tampering.STRUCTURE_TAMPERING.items():
         nb = tampering.reference(src, rel)
         target = nbgrader_meta(tampering.test_cells(src)[-1])["grade_id"]
@@ -59,60 +45,6 @@ def test_every_kind_is_found_in_every_assignment(assignment):
         assert found, kind
         if touches:
             assert any(target in f["touches"] for f in found), (kind, found)
-    for kind, build in {**tampering.DISRUPTION, **tampering.HONEST,
-                        tampering.HARDCODED: tampering._hardcoded}.items():
-        assert findings(build(src, rel), src) == [], kind
-
-
-SCREEN_CASES = {
-    # code: flagged?
-    "import numpy as np\nnp.testing.assert_allclose = print": True,
-    "from numpy import testing\ntesting.assert_allclose = print": True,
-    "import numpy.testing as npt\nnpt.assert_allclose = print": True,
-    "check_array = print": True,
-    "def check_array(*a): pass": True,
-    "AssertionError = Exception": True,
-    "import sys\nsys.stdout = None": True,
-    "import sys\nf = sys._getframe": True,
-    "from sys import _getframe": True,
-    "x = __import__('os')": True,
-    "y = getattr(np, 'tes' + 'ting')": True,
-    "y = getattr(np, '__dict__')": True,
-    "def f():\n    return _ref": True,
-    "def f():\n    return In[-1]": True,
-    "def f():\n    return (lambda: 0).__globals__": True,
-    "class A:\n    def __eq__(self, o):\n        return True": True,
-    "class B(np.ndarray):\n    pass": True,
-    "%run other.py": True,
-    "!cat /etc/passwd": True,
-    "with open('x') as f:\n    pass": True,
-    "import os": True,
-    "import importlib": True,
-    "np.ones(3).__class__ = list": True,
-    # honest
-    "import numpy as np\nfrom course import check_array\nx = np.ones(3)": False,
-    "def f(x):\n    s = 0\n    for v in x:\n        s += v\n    return s": False,
-    "class Layer:\n    def __init__(self, W):\n        self.W = W\n    def __call__(self, x):\n        return x @ self.W": False,
-    "import math, warnings\nwarnings.filterwarnings('ignore')\nprint(math.pi)": False,
-    "%timeit np.ones(3)": False,
-    "%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2])": False,
-    "import sys\nprint('debug', file=sys.stderr)": False,
-    "def f(x):\n    for _ in range(3):\n        x = x * 2\n    return x": False,
-    "def f(a):\n    return getattr(a, 'shape')": False,
-    "if __name__ == '__main__':\n    pass": False,
-    "from functools import reduce\ntotal = reduce(lambda a, b: a + b, [1, 2])": False,
-    "squares = [i * i for i in range(4)]\nlookup = {k: v for k, v in zip('ab', (1, 2))}": False,
-}
-
-
-def test_screen_rules():
-    name, (src, rel) = BOOKS["03_tensor_backprop"]
-    ctx = context_from_source(src)
-    for code, should in SCREEN_CASES.items():
-        found = screen_cells([("cell", code)], ctx)
-        assert bool(found) == should, f"{code!r}: {[str(f) for f in found]}"
-        for f in found:
-            assert f.cell == "cell" and f.line >= 1 and f.what  # one sentence naming where
 
 
 # -- the graded catalogue ----------------------------------------------------------------------------
@@ -128,20 +60,20 @@ def autograded(graded_course, student, assignment):
 def test_catalogue_covers_every_kind_and_assignment():
     kinds = {k for sub in CATALOGUE for k in sub.kinds}
     assert kinds == set(tampering.ALL_KINDS)
-    assert {sub.assignment for sub in CATALOGUE if sub.expect == "flagged"} == set(ASSIGNMENTS)
+    assert {sub.assignment for sub in CATALOGUE if sub.expect == "nothing"} == set(ASSIGNMENTS)
 
 
-@pytest.mark.parametrize("sub", [s for s in CATALOGUE if s.expect == "flagged"], ids=lambda s: s.student)
-def test_code_tampering_earns_nothing_and_is_flagged(sub, graded_course):
+@pytest.mark.parametrize("sub", [s for s in CATALOGUE if s.expect == "nothing"], ids=lambda s: s.student)
+def test_code_tampering_earns_nothing(sub, graded_course):
+    """No more than the blank release (0 on every test); flagged exactly when there is evidence."""
     scores = graded_course.scores(sub.student, sub.assignment)
-    assert scores and all(got == 0 for got, _ in scores.values()), scores
-    assert graded_course.flagged(sub.student, sub.assignment)
-    flags = autograded(graded_course, sub.student, sub.assignment).metadata[META_KEY]["flags"]
-    named = {f["cell"] for f in flags}
-    for kind, cell in sub.kinds.items():
-        assert cell in named, f"{kind} (cell {cell}) is not among the flags: {named}"
-    nb = autograded(graded_course, sub.student, sub.assignment)
-    assert any(o.get("ename") == "IntegrityFlag" for c in nb.cells for o in c.get("outputs", []))
+    blank = graded_course.scores("honest-blank", sub.assignment)
+    assert scores and sum(got for got, _ in scores.values()) <= sum(got for got, _ in blank.values()) == 0, scores
+    evidence = set(sub.kinds) & tampering.EVIDENCE
+    if evidence:
+        assert graded_course.flagged(sub.student, sub.assignment), (sub.kinds, evidence)
+        reasons = " ".join(f["what"] for f in autograded(graded_course, sub.student, sub.assignment).metadata[META_KEY]["flags"])
+        assert "kernel died" in reasons or "more than once" in reasons, reasons
 
 
 @pytest.mark.parametrize("sub", [s for s in CATALOGUE if s.expect == "touched"], ids=lambda s: s.student)
@@ -175,11 +107,13 @@ def test_a_dying_or_hanging_kernel_costs_only_what_it_did_not_finish(sub, graded
     for gid in before:
         assert scores[gid][0] == scores[gid][1], f"{gid} ran before the disruption and lost points"
     assert scores[after[0]][0] == 0, f"{after[0]} tests the disrupted cell and kept points"
-    assert not graded_course.flagged(sub.student, sub.assignment)
     nb = autograded(graded_course, sub.student, sub.assignment)
     cell = next(c for c in nb.cells if nbgrader_meta(c).get("grade_id") == sub.disrupted)
     names = {o.get("ename") for o in cell.outputs if o.get("output_type") == "error"}
     assert names & {"KernelDied", "CellTimeoutError", "MemoryError"}, names
+    # what happened is evidence: a kernel that died or hung (here or later) flags the notebook
+    stopped = {o.get("ename") for c in nb.cells for o in c.get("outputs", [])} & {"KernelDied", "CellTimeoutError"}
+    assert graded_course.flagged(sub.student, sub.assignment) == bool(stopped)
 
 
 @pytest.mark.parametrize("sub", [s for s in CATALOGUE if s.expect == "full"], ids=lambda s: s.student)
@@ -215,12 +149,12 @@ def test_malformed_submissions_are_named_and_the_rest_graded(graded_course):
 
 
 def test_export_and_feedback_show_the_flag(graded_course):
-    sub = next(s for s in CATALOGUE if s.expect == "flagged")
+    sub = next(s for s in CATALOGUE if s.expect == "touched")
     root = graded_course.root_of(sub.student, sub.assignment)
     rows = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(root / "grades.csv"))}
     row = rows[(sub.student, sub.assignment)]
-    assert row["integrity_flag"] == "yes" and "cell '" in row["integrity_reasons"]
-    assert float(row["score"]) == 0
+    assert row["integrity_flag"] == "yes" and "test cell" in row["integrity_reasons"]
+    assert float(row["score"]) < float(row["max_score"])
     for a in ASSIGNMENTS:
         honest_root = graded_course.root_of("honest-reference", a)
         honest = {(r["student_id"], r["assignment"]): r for r in csv.DictReader(open(honest_root / "grades.csv"))}
@@ -232,10 +166,10 @@ def test_export_and_feedback_show_the_flag(graded_course):
 
 
 def test_regrading_gives_the_same_scores_and_flags(graded_course):
-    # two of the cheapest: a flagged bundle and an honest-but-unusual submission (~5 s each)
+    # two of the cheapest: a tampering bundle and an honest-but-unusual submission (~5 s each)
     cheap = sorted(ASSIGNMENTS, key=lambda a: len(tampering.test_cells(BOOKS[a][1][0])))
     picks = [min((s for s in CATALOGUE if s.expect == e), key=lambda s: cheap.index(s.assignment))
-             for e in ("flagged", "full")]
+             for e in ("nothing", "full")]
     before = {s.student: (graded_course.scores(s.student, s.assignment), graded_course.flagged(s.student, s.assignment))
               for s in picks}
     for s in picks:
@@ -259,8 +193,58 @@ def test_write_the_catalogue_table(graded_course):
             flagged = "yes" if graded_course.flagged(sub.student, sub.assignment) else "no"
         kinds = "; ".join(f"{k} ({v})" if v else k for k, v in sub.kinds.items())
         rows.append(f"| {sub.student} | {sub.assignment} | {kinds} | {sub.expect} | {score} | {flagged} |")
-        if sub.expect != "malformed":  # the table agrees with what each kind must come to
-            assert flagged == ("yes" if sub.expect in ("flagged", "touched") else "no"), sub.student
+        if sub.expect in ("touched", "full", "hardcoded"):  # the table agrees with what each kind must come to
+            assert flagged == ("yes" if sub.expect == "touched" else "no"), sub.student
+        if sub.expect == "nothing":
+            assert score.startswith("0 /"), sub.student
     out = ROOT / "test-artifacts" / "integrity"
     out.mkdir(parents=True, exist_ok=True)
     (out / "catalogue.md").write_text("\n".join(rows) + "\n")
+
+
+def test_a_regrade_clears_a_flag_whose_evidence_is_gone(course_copy):
+    """A test cell edited, flagged; the student hands in a clean notebook; the regrade clears the
+    flag and the comment (and the opt-out note of a run without the sandbox is recorded, then gone)."""
+    from nbgrader.api import Gradebook
+    from grader.instructor import database_url, release
+
+    root = course_copy
+    assignment = min(ASSIGNMENTS, key=lambda a: len(tampering.test_cells(BOOKS[a][1][0])))
+    release(root, [assignment])
+    name, (src, rel) = next(iter(release_notebooks(root, assignment).items()))
+    nb = tampering.reference(src, rel)
+    tampering._edit(nb.cells, nbgrader_meta(tampering.test_cells(src)[-1])["grade_id"])
+    write_submission(root, "fixer", assignment, {name: nb})
+
+    def state():
+        with Gradebook(database_url(root)) as gb:
+            sub = gb.find_submission_notebook(name[:-len(".ipynb")], assignment, "fixer")
+            return sub.flagged, " ".join(c.auto_comment or "" for c in sub.comments).strip()
+
+    def autograde(*extra):
+        proc = run_nbgrader(root, "autograde", assignment, "--force", *TEST_LIMITS, *extra)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+
+    autograde("--GuardedExecute.sandbox=False")
+    flagged, comment = state()
+    assert flagged and FLAG_PREFIX in comment and "WITHOUT the sandbox" in comment
+    write_submission(root, "fixer", assignment, {name: tampering.reference(src, rel)})
+    autograde()
+    assert state() == (False, "")
+
+
+HONEST = honest.corpus({a: (BOOKS[a][0],) + BOOKS[a][1] for a in ASSIGNMENTS})
+
+
+def test_the_honest_corpus_covers_every_habit_on_every_assignment():
+    for a in ASSIGNMENTS:
+        placed = {h for sub in HONEST if sub.assignment == a for h in sub.habits}
+        assert placed == set(honest.HABITS), a
+
+
+@pytest.mark.parametrize("sub", HONEST, ids=lambda s: s.student)
+def test_honest_code_in_every_style_scores_full_marks_unflagged(sub, graded_course):
+    scores = graded_course.scores(sub.student, sub.assignment)
+    lost = {gid: (got, mx) for gid, (got, mx) in scores.items() if got != mx}
+    assert scores and not lost, (lost, sub.habits)
+    assert not graded_course.flagged(sub.student, sub.assignment), sub.habits

@@ -7,7 +7,7 @@ import pytest
 from nbgrader.validator import Validator
 from traitlets.config import Config
 
-from course.instructor import build_submission, nbgrader_meta
+from grader.instructor import build_submission, nbgrader_meta
 from conftest import ASSIGNMENTS, ROOT
 
 NOTEBOOKS = sorted(p.relative_to(ROOT / "source") for p in (ROOT / "source").glob("*/*.ipynb"))

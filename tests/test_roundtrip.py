@@ -13,7 +13,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from course.instructor import (CourseError, build_submission, load_catalogue, nbgrader_meta, preflight,
+from grader.instructor import (CourseError, build_submission, load_catalogue, nbgrader_meta, preflight,
                                release_notebooks, variant_code)
 from conftest import ASSIGNMENTS, ROOT
 from fastgrade import SharedKernel, as_autograded
@@ -37,7 +37,7 @@ def fast_scores(generated_course):
             for i, (description, (variant, replace)) in enumerate(variants(assignment).items()):
                 # the first variant runs in full (compared with nbgrader); the others stop after
                 # the last cell they must lose
-                stop = None if i == 0 else set(variant["loses"])
+                stop = None if i == 0 else set(variant["loses"]) | set(variant.get("keeps", []))
                 out[description] = kernel.grade(as_autograded(build_submission(src, rel, replace=replace), src),
                                                 stop_after=stop)
             return assignment, out
@@ -69,6 +69,13 @@ def test_known_wrong_variants_lose_their_points(assignment, fast_scores):
         for name in variant["loses"]:
             got, mx = cells[name]
             assert got < mx, f"known-wrong variant '{description}' keeps its points on {name}"
+        # one mistake is charged once: every other test it reached keeps its points (the first
+        # variant of each assignment runs to the end, the others up to the last test they lose or
+        # the catalogue says they keep)
+        assert set(variant.get("keeps", [])) <= set(cells), description
+        for name, (got, mx) in cells.items():
+            if name not in variant["loses"]:
+                assert got == mx, f"known-wrong variant '{description}' also loses points on {name}"
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)

@@ -31,3 +31,14 @@ def get(name: str):
 
 def sigmoid(z):
     return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
+
+
+def hand_down(d, W, *, transposed: bool = True):
+    """``d W^T``, the gradient handed down through a layer, or, for the mistake of forgetting the
+    transpose, ``d W`` -- which only a square ``W`` survives without a shape error."""
+    W = np.asarray(W, dtype=float)
+    if transposed:
+        return d @ W.T
+    if W.shape[0] != W.shape[1]:
+        raise ValueError("only a square matrix survives the mistake")
+    return d @ W

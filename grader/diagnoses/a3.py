@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from . import diagnosis, sigmoid as _sigmoid
+from . import diagnosis, hand_down, sigmoid as _sigmoid
 
 
 @diagnosis
@@ -23,10 +23,5 @@ def a3_backward(h, t, params, *, key, mistake):
         else:
             dz = dh * h[l] * (1 - h[l])
         out.update({f"dh{l}": dh, f"dz{l}": dz, f"dW{l}": np.outer(h[l - 1], dz), f"db{l}": dz})
-        if mistake == "w_not_transposed":
-            if W.shape[0] != W.shape[1]:
-                raise ValueError("only a square layer survives the mistake")
-            dh = dz @ W
-        else:
-            dh = dz @ W.T
+        dh = hand_down(dz, W, transposed=mistake != "w_not_transposed")
     return out[key]

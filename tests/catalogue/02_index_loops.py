@@ -7,7 +7,9 @@ VARIANTS = {
     "forward_loops: layer 2 fed the pre-activation z1": {
         "cell": "forward_loops",
         "patch": [("y[i] += h1[k] * W2[k, i]", "y[i] += z1[k] * W2[k, i]")],
-        "loses": ["test_forward_loops"],
+        # best_h is read off the error curve of the loss the student's forward_loops computes, and
+        # train_loops trains with it: both use the student's own forward_loops, as the exercises ask
+        "loses": ["test_forward_loops", "test_best_h", "test_train_loops"],
     },
     "mse: the 1/2 is missing": {
         "cell": "mse",
@@ -23,6 +25,7 @@ VARIANTS = {
         "cell": "backward_loops",
         "patch": [("delta2[i] = y[i] - t[i]", "delta2[i] = t[i] - y[i]")],
         "loses": ["test_backward_loops"],
+        "keeps": ["test_central_difference", "test_best_h", "test_bugs_found"],  # best_h's curve uses the reference dW1
     },
     "backward_loops: sigma' evaluated at h1": {
         "cell": "backward_loops",

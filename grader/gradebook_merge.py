@@ -3,7 +3,7 @@
 nbgrader documents SQLite as unsafe for concurrent writers, and even on PostgreSQL one
 ``nbgrader autograde`` of one student commits in several steps (student, submission, then the
 grades of each notebook), so a grader that dies half-way leaves a half-written submission.
-Parallel grading (``course.grade``) therefore never lets a worker touch the course gradebook:
+Parallel grading (``grader.grade``) therefore never lets a worker touch the course gradebook:
 
 1. :func:`snapshot` -- the parent copies the gradebook, whatever its database, into one SQLite
    file (the *template*) before grading starts;

@@ -1,28 +1,29 @@
 """Grading integrity: nbgrader preprocessors that run in the grader's process, out of the student's reach.
 
-nbgrader_config.py puts them into ``autograde``'s second pass (the one that executes the notebook):
+The grade is decided outside the student's kernel (:mod:`grader.verdicts`) and the kernel runs in
+an operating-system sandbox (:mod:`grader.sandbox`); nothing here reads the student's code to decide
+what it may do. nbgrader_config.py puts these into ``autograde``:
 
-``ScreenSubmission`` (before execution)
-    reads the student's code cells with :mod:`course.screen` and compares the submitted file's
-    structure with the source notebook: a test or read-only cell deleted, duplicated, moved,
-    retyped, edited or given other metadata, or a cell claiming to be a test the assignment does
-    not have.  The findings go into ``resources`` and the notebook's metadata.
-``GuardedExecute`` (nbgrader's Execute, with limits)
-    the kernel gets an address-space limit (``memory_limit_mb``), every cell nbgrader's per-cell
-    ``timeout`` and the notebook as a whole ``notebook_timeout``; a kernel that dies (``os._exit``,
-    a crash, the memory limit) or will not stop after a timeout is shut down and the cells it did
-    not finish get an error saying so -- the notebook is still scored, and nbgrader goes on to the
-    next one instead of failing the student's whole submission.
-``ApplyFlags`` (after execution, before ``SaveAutoGrades``)
-    puts an ``IntegrityFlag`` error first in the outputs of every test the findings touch (a test
-    that runs after flagged code, or a test cell that was tampered with), so nbgrader scores it 0
-    and the feedback says why; and moves ``stderr`` output of test cells to ``stdout``, because
-    the course's tests fail only by raising, and a correct answer must not lose its points to a
-    warning or a debug print (nbgrader zeroes a test cell that writes to stderr).
+``NormalizeMetadata``, ``RestoreCells`` (first pass)
+    put the gradebook's metadata back on the instructor's cells and deleted test cells back where
+    they belong, so nbgrader 0.9.6 grades a submission whose cells were edited instead of dropping it.
+``CheckStructure`` (before execution)
+    compares the submitted file with the source notebook: a test or read-only cell deleted,
+    duplicated, moved, retyped, edited or given other metadata, or a made-up test cell. These are
+    flags (evidence of tampering with the instructor's cells).
+``GuardedExecute`` (nbgrader's Execute in the sandbox)
+    limits, a whole-notebook time limit, kernel death survived, output capped in bytes; a test
+    cell's hidden part runs even when its visible check failed. A kernel that died or hung, and
+    output over the limit, are flags (what happened, not what the code looked like).
+``ApplyFlags`` (after the verdicts, before ``SaveAutoGrades``)
+    puts an ``IntegrityFlag`` error first in the outputs of every test a flag touches (a tampered
+    test cell, a test that received values it did not ask for), so nbgrader scores it 0 and the
+    feedback says why; and moves ``stderr`` of the tests that decide by their own asserts to ``stdout``.
 ``RecordFlags`` (after ``SaveAutoGrades``)
-    marks the submitted notebook ``flagged`` in the gradebook (formgrader shows it) and writes the
-    findings into the auto-comment of the notebook's first answer cell; the course's export plugin
-    (:mod:`course.export`) adds them to ``grades.csv``.
+    marks the submitted notebook ``flagged`` in the gradebook (formgrader shows it) with the reasons
+    in the auto-comment of its first answer cell, or clears both when a regrade finds no evidence
+    left; notes a grading run without the sandbox there too. The export plugin
+    (:mod:`grader.export`) adds them to ``grades.csv``.
 """
 from __future__ import annotations
 
@@ -43,12 +44,26 @@ from traitlets import Any, Bool, Integer, Unicode, default
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 
-from course.report import GIVEN_ENV
+from course.report import GIVEN_ENV, MIME
 from grader.sandbox import HOME, Limits, Sandbox
 
-from .screen import Finding, release_text, screen_notebook
 
 FLAG_PREFIX = "INTEGRITY FLAG:"
+UNSANDBOXED = "Graded WITHOUT the sandbox (GuardedExecute.sandbox = False)."
+BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
+
+
+def release_text(source: str) -> str:
+    """An instructor cell as students receive it: the hidden-test region removed."""
+    visible, inside = [], False
+    for line in source.splitlines():
+        if BEGIN_HIDDEN in line:
+            inside = True
+        elif END_HIDDEN in line:
+            inside = False
+        elif not inside:
+            visible.append(line)
+    return "\n".join(visible)
 META_KEY = "course_integrity"
 
 
@@ -234,15 +249,13 @@ class RestoreCells(OverwriteCells):
         return nb, resources
 
 
-class ScreenSubmission(_CoursePaths, NbGraderPreprocessor):
-    """Find tampering before the notebook runs (see the module docstring)."""
+class CheckStructure(_CoursePaths, NbGraderPreprocessor):
+    """Flag tampering with the instructor's cells, from the file as submitted (module docstring)."""
 
     def preprocess(self, nb, resources):
         source_path, submitted_path = self.paths(resources)
         source = nbformat.read(source_path, as_version=4)
         flags = []
-        for f in screen_notebook(nb, source):
-            flags.append({"cell": f.cell, "index": f.index, "what": str(f), "touches": "after"})
         try:
             raw = json.loads(submitted_path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -255,6 +268,18 @@ class ScreenSubmission(_CoursePaths, NbGraderPreprocessor):
             self.log.warning("Integrity: %d finding(s) in %s: %s", len(flags), submitted_path,
                              "; ".join(f["what"] for f in flags[:5]))
         return nb, resources
+
+
+HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
+
+
+def split_test(source: str) -> list[str] | None:
+    """A test cell's visible check and its hidden tests, to be run one after the other, or None when
+    the cell has no hidden part (or nothing before it)."""
+    at = source.find(HIDDEN_MARK)
+    if at <= 0 or not source[:at].strip():
+        return None
+    return [source[:at], source[at:]]
 
 
 class SandboxedKernelManager(AsyncKernelManager):
@@ -331,6 +356,7 @@ class GuardedExecute(Execute):
 
     def preprocess(self, nb, resources=None, km=None):
         self._stopped = None
+        self._events: list[dict] = []   # what happened: kernel death, timeouts, output over the limit
         self._deadline = monotonic() + self.notebook_timeout
         self._out_bytes, self._cut_cells = {}, set()
         self._box = self._make_sandbox()
@@ -350,9 +376,20 @@ class GuardedExecute(Execute):
             self._box.give(given_file)
             self._env[GIVEN_ENV] = f"{HOME}/.course-given.json" if self.sandbox else str(given_file)
         try:
-            return super().preprocess(nb, resources, km)
+            nb, resources = super().preprocess(nb, resources, km)
         finally:
             Sandbox.remove_home(self._home)
+        if not self.reference_run:
+            record = nb.metadata.setdefault(META_KEY, {})
+            record.setdefault("flags", []).extend(self._events)
+            if not self.sandbox:
+                record["unsandboxed"] = True
+        return nb, resources
+
+    def _event(self, cell, what: str) -> None:
+        gid = _nbgrader(cell).get("grade_id") or "a cell of the student's"
+        if not any(e["cell"] == gid and e["what"].endswith(what) for e in self._events):
+            self._events.append({"cell": gid, "index": None, "what": f"in cell {gid!r}, {what}", "touches": []})
 
     def _givens(self, info: dict) -> dict:
         """What the tests take from the reference instead of the student's other functions."""
@@ -383,21 +420,31 @@ class GuardedExecute(Execute):
     start_new_kernel = run_sync(async_start_new_kernel)
 
     def output(self, outs, msg, display_id, cell_index):
+        """Keep a cell's output up to ``output_limit_cell`` bytes (the notebook's up to
+        ``output_limit_notebook``); values reported to the grader have budgets of their own, 8 and
+        32 times larger (a test may report large arrays), and count against nothing else."""
         content = msg.get("content", {})
-        size = len(content.get("text", "") or "") + sum(len(str(v)) for v in (content.get("data") or {}).values()) \
+        data = content.get("data") or {}
+        size = len(content.get("text", "") or "") + sum(len(str(v)) for v in data.values()) \
             + sum(len(t) for t in content.get("traceback", []) or [])
-        used = self._out_bytes.get(cell_index, 0)
-        total = sum(self._out_bytes.values())
-        if used + size > self.output_limit_cell or total + size > self.output_limit_notebook:
-            if cell_index not in self._cut_cells:
-                self._cut_cells.add(cell_index)
-                limit = self.output_limit_cell if used + size > self.output_limit_cell else self.output_limit_notebook
-                where = "this cell" if limit == self.output_limit_cell else "the notebook"
+        kind = "report" if MIME in data else "output"
+        cell_limit, nb_limit = self.output_limit_cell, self.output_limit_notebook
+        if kind == "report":
+            cell_limit, nb_limit = 8 * cell_limit, 32 * nb_limit // 5
+        used = self._out_bytes.get((kind, cell_index), 0)
+        total = sum(v for (k, _), v in self._out_bytes.items() if k == kind)
+        if used + size > cell_limit or total + size > nb_limit:
+            if (kind, cell_index) not in self._cut_cells:
+                self._cut_cells.add((kind, cell_index))
+                self._event(self.nb.cells[cell_index], "the output went over the limit and was cut")
+                limit = cell_limit if used + size > cell_limit else nb_limit
+                where = "this cell" if limit == cell_limit else "the notebook"
+                what = "reported" if kind == "report" else "printed"
                 outs.append(NotebookNode(output_type="stream", name="stdout",
-                                         text=f"\n[output cut: {where} printed more than {limit:,} bytes; "
+                                         text=f"\n[output cut: {where} {what} more than {limit:,} bytes; "
                                               f"the rest was dropped]\n"))
             return None
-        self._out_bytes[cell_index] = used + size
+        self._out_bytes[(kind, cell_index)] = used + size
         return super().output(outs, msg, display_id, cell_index)
 
     def _get_timeout(self, cell):
@@ -410,6 +457,24 @@ class GuardedExecute(Execute):
             cell.outputs = [error_output("NotRun", self._stopped)]
 
     def preprocess_cell(self, cell, resources, index):
+        """Run a cell; a test cell's hidden part runs even when its visible check failed (see
+        :func:`split_test`), so a visible check that depends on another exercise cannot cost the
+        points of the one the hidden test grades."""
+        parts = split_test(cell.source) if _is_test(cell) else None
+        if not parts:
+            return self._run_cell(cell, resources, index)
+        original, outputs = cell.source, []
+        try:
+            for part in parts:
+                cell.source = part
+                cell, resources = self._run_cell(cell, resources, index)
+                outputs += cell.outputs
+        finally:
+            cell.source = original
+        cell.outputs = outputs
+        return cell, resources
+
+    def _run_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
             return cell, resources
         if self._stopped:
@@ -418,6 +483,7 @@ class GuardedExecute(Execute):
         if monotonic() >= self._deadline:
             self._stopped = (f"not run: the notebook used up its {self.notebook_timeout} s before this cell "
                              f"(an endless loop, or far too slow code, earlier on)")
+            self._event(cell, f"the notebook had used up its {self.notebook_timeout} s")
             self._not_run(cell)
             return cell, resources
         try:
@@ -431,6 +497,8 @@ class GuardedExecute(Execute):
                                     "interrupted; it was shut down and the cells after it were not run.")
             return cell, resources
         timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
+        if timed_out:
+            self._event(cell, f"the code ran past the {self.timeout} s time limit")
         if timed_out and not self._responsive():
             self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
                                     "interrupted; it was shut down and the cells after it were not run.")
@@ -452,6 +520,7 @@ class GuardedExecute(Execute):
 
     def _kernel_died(self, cell, message: str) -> None:
         self.log.error("Kernel stopped in cell %s: %s", _nbgrader(cell).get("grade_id", "?"), message)
+        self._event(cell, "the kernel died or hung and was shut down")
         cell.outputs.append(error_output("KernelDied", message))
         self._stopped = "not run: the kernel had stopped in an earlier cell (see the first cell marked KernelDied)."
         try:
@@ -461,13 +530,11 @@ class GuardedExecute(Execute):
 
 
 class ApplyFlags(NbGraderPreprocessor):
-    """Zero the tests that integrity findings touch, and keep stderr noise from zeroing a correct answer."""
+    """Zero the tests a flag touches, and keep stderr noise from zeroing a correct answer."""
 
     def preprocess(self, nb, resources):
         flags = nb.metadata.get(META_KEY, {}).get("flags", [])
-        indices = [f["index"] for f in flags if f.get("touches") == "after" and f.get("index") is not None]
-        first = min(indices) if indices else None
-        for index, cell in enumerate(nb.cells):
+        for cell in nb.cells:
             if cell.cell_type != "code" or not _is_test(cell):
                 continue
             for output in cell.get("outputs", []):
@@ -475,34 +542,34 @@ class ApplyFlags(NbGraderPreprocessor):
                     output["name"] = "stdout"
             gid = _nbgrader(cell).get("grade_id")
             reasons = [f["what"] for f in flags if isinstance(f.get("touches"), list) and gid in f["touches"]]
-            if first is not None and index > first:
-                reasons += [f["what"] for f in flags if f.get("touches") == "after"]
             if reasons:
-                text = "this test was not counted because the submission " + "; ".join(reasons[:3]) + \
+                text = "this test was not counted because " + "; ".join(reasons[:3]) + \
                        (f"; and {len(reasons) - 3} more" if len(reasons) > 3 else "") + \
-                       ". Code that reaches for the grader instead of the answer scores nothing."
+                       ". A test scores only what it checked itself, on the cells the assignment gave."
                 cell.outputs.insert(0, error_output("IntegrityFlag", text))
         return nb, resources
 
 
 class RecordFlags(NbGraderPreprocessor):
-    """Write the findings into the gradebook: the notebook's ``flagged`` and an auto-comment."""
+    """Write the findings into the gradebook: the notebook's ``flagged`` and an auto-comment; a regrade
+    without evidence clears both."""
 
     def preprocess(self, nb, resources):
-        flags = nb.metadata.get(META_KEY, {}).get("flags", [])
-        if not flags:
-            return nb, resources
+        record = nb.metadata.get(META_KEY, {})
+        flags = record.get("flags", [])
+        notes = [f"{FLAG_PREFIX} " + " | ".join(f["what"] for f in flags)] if flags else []
+        if record.get("unsandboxed"):
+            notes.append(UNSANDBOXED)
         from nbgrader.api import Gradebook
         info = resources["nbgrader"]
-        text = f"{FLAG_PREFIX} " + " | ".join(f["what"] for f in flags)
         with Gradebook(info["db_url"]) as gb:
             notebook = gb.find_submission_notebook(info["notebook"], info["assignment"], info["student"])
-            notebook.flagged = True
+            notebook.flagged = bool(flags)
             comments = sorted(notebook.comments, key=lambda c: c.name)
             answer_ids = [_nbgrader(c).get("grade_id") for c in nb.cells if _nbgrader(c).get("solution")]
             target = next((c for gid in answer_ids for c in comments if c.name == gid), comments[0] if comments else None)
-            if target is not None:
-                target.auto_comment = text
+            if target is not None and (notes or (target.auto_comment or "").startswith((FLAG_PREFIX, UNSANDBOXED))):
+                target.auto_comment = "\n".join(notes) or None
             gb.db.commit()
         return nb, resources
 
@@ -512,5 +579,5 @@ def flags_of(nb) -> list[str]:
     return [f["what"] for f in nb.metadata.get(META_KEY, {}).get("flags", [])]
 
 
-__all__ = ["ScreenSubmission", "GuardedExecute", "ApplyFlags", "RecordFlags", "structure_findings",
-           "flags_of", "Finding", "FLAG_PREFIX"]
+__all__ = ["CheckStructure", "GuardedExecute", "ApplyFlags", "RecordFlags", "structure_findings",
+           "flags_of", "FLAG_PREFIX", "split_test", "release_text"]

@@ -2,9 +2,9 @@
 
 Run from the course root (the folder with ``nbgrader_config.py``)::
 
-    python -m course.grade ASSIGNMENT [--workers N] [--db URL] [--force]
-    python -m course.grade ASSIGNMENT --dask [--workers N]          # a Dask LocalCluster
-    python -m course.grade ASSIGNMENT --scheduler tcp://host:8786   # an existing Dask cluster
+    python -m grader.grade ASSIGNMENT [--workers N] [--db URL] [--force]
+    python -m grader.grade ASSIGNMENT --dask [--workers N]          # a Dask LocalCluster
+    python -m grader.grade ASSIGNMENT --scheduler tcp://host:8786   # an existing Dask cluster
 
 Every student in ``submitted/<student>/ASSIGNMENT/`` is autograded by nbgrader's ``Autograde``
 converter, in-process in a worker, with the configuration ``nbgrader autograde`` loads
@@ -17,7 +17,7 @@ course directory at the same path).
 
 The gradebook (SQLite ``gradebook.db`` by default, or ``COURSE_DB_URL`` / ``--db``) has ONE writer,
 this process: each worker grades into a private SQLite copy and sends back the rows autograde
-wrote, which are applied in one transaction per student (``course.gradebook_merge``). Each
+wrote, which are applied in one transaction per student (``grader.gradebook_merge``). Each
 worker writes its autograded notebooks to ``autograded/.staging/``; they are moved to
 ``autograded/<student>/ASSIGNMENT`` only after that student's grades are committed. A stopped run
 therefore leaves every student either untouched or completely graded, and running the command
@@ -25,7 +25,7 @@ again grades exactly the students that are not done (like ``nbgrader autograde``
 ``--force``, which skips submissions already autograded and unchanged; ``--force`` regrades all).
 
 Bad submissions (a notebook that is not valid JSON, a student folder without notebooks, a missing
-notebook) are named in one sentence by ``course.instructor.preflight`` and skipped; so is any
+notebook) are named in one sentence by ``grader.instructor.preflight`` and skipped; so is any
 submission nbgrader fails on or whose worker dies. The summary names each of them.
 """
 from __future__ import annotations
@@ -362,7 +362,7 @@ class LocalPool:
                     restarts += 1
                     if restarts > 2 * self.size + 2:
                         raise CourseError(f"Worker processes die as soon as they start ({_signal_name(proc.exitcode)}): "
-                                          f"run `python -c 'import course.grade'` with this Python to see why.")
+                                          f"run `python -c 'import grader.grade'` with this Python to see why.")
                     self.idle.append(self._start())
                     continue
                 busy[(proc, conn)] = task
@@ -563,7 +563,7 @@ def _remove(path: Path) -> None:
 
 
 class _RunLock:
-    """One ``course.grade`` run per course directory: this process is the gradebook's only writer."""
+    """One ``grader.grade`` run per course directory: this process is the gradebook's only writer."""
 
     def __init__(self, path: Path):
         self.path = path
@@ -578,7 +578,7 @@ class _RunLock:
             self.fh.seek(0)
             other = self.fh.read().strip() or "another process"
             self.fh.close()
-            raise CourseError(f"Another course.grade run ({other}) is grading in this course directory: "
+            raise CourseError(f"Another grader.grade run ({other}) is grading in this course directory: "
                               f"wait for it to finish, then rerun.") from None
         self.fh.seek(0)
         self.fh.truncate()
@@ -732,7 +732,7 @@ def _run(root, assignment, todo, report, coursedir, gb, pool, workers, scheduler
                     where_log = f" (nbgrader's log: {os.path.relpath(path, root)})"
                 sentence = (f"{student}'s submission of {assignment} was not graded: {why}{where_log}; "
                             f"nothing of it was written to the gradebook, and rerunning "
-                            f"`python -m course.grade {assignment}` grades it.")
+                            f"`python -m grader.grade {assignment}` grades it.")
                 report.failed[student] = sentence
                 report.problems.append(sentence)
                 line = f"{student}: FAILED ({why})"
@@ -772,8 +772,26 @@ def print_summary(report: Report) -> None:
     print(f"Gradebook: {safe_url(report.db_url)}" if report.db_url else "", flush=True)
 
 
+def sandbox_ready(opt_out: bool = False) -> bool:
+    """True when every kernel can run in the sandbox, or the instructor opted out (said on every run)."""
+    from .sandbox import Sandbox, SandboxUnavailable
+
+    if opt_out:
+        os.environ["COURSE_NO_SANDBOX"] = "1"
+    if os.environ.get("COURSE_NO_SANDBOX", "").lower() in ("1", "yes", "true"):
+        print("WARNING: grading WITHOUT the sandbox (--no-sandbox / COURSE_NO_SANDBOX=1): each kernel runs as "
+              "this user, with the course's files and the network in reach; the gradebook records it.", flush=True)
+        return True
+    try:
+        Sandbox.check_available()
+    except SandboxUnavailable as err:
+        print(f"PROBLEM: {err}", flush=True)
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.grade", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m grader.grade", description=__doc__.splitlines()[0])
     parser.add_argument("assignment")
     parser.add_argument("--workers", type=int, default=None,
                         help="worker processes (default: the number of cores); with --dask, LocalCluster workers")
@@ -786,9 +804,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--force", action="store_true",
                         help="regrade submissions that are already autograded and unchanged")
     parser.add_argument("--course-dir", default=None, help="the course root (default: the current folder)")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the bubblewrap sandbox (only for a machine and students you trust; "
+                             "recorded in the gradebook)")
     args = parser.parse_args(argv)
     if args.workers is not None and args.workers < 1:
         parser.error("--workers must be at least 1")
+    if not sandbox_ready(args.no_sandbox):
+        return 2
     try:
         report = grade_class(Path(args.course_dir or Path.cwd()), args.assignment, workers=args.workers,
                              db_url=args.db, scheduler=args.scheduler, use_dask=args.dask, force=args.force)
@@ -804,7 +827,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # run as course.grade, not __main__: Dask and the worker processes refer to its functions by name
-    from course.grade import main as _main
+    # run as grader.grade, not __main__: Dask and the worker processes refer to its functions by name
+    from grader.grade import main as _main
 
     sys.exit(_main())

@@ -2,10 +2,10 @@
 
 Run from the course root (the folder with ``nbgrader_config.py``)::
 
-    python -m course.instructor release      # nbgrader generate_assignment for every assignment
-    python -m course.instructor outputs      # re-execute source notebooks in place (nbval compares them)
-    python -m course.instructor demo         # the whole cycle on demo submissions, then a score table
-    python -m course.instructor grade A      # autograde + feedback + export for assignment A
+    python -m grader.instructor release      # nbgrader generate_assignment for every assignment
+    python -m grader.instructor outputs      # re-execute source notebooks in place (nbval compares them)
+    python -m grader.instructor demo         # the whole cycle on demo submissions, then a score table
+    python -m grader.instructor grade A      # autograde + feedback + export for assignment A
 
 Everything here drives the real ``nbgrader`` commands; nothing replaces them.
 Bad input (a missing assignment folder, a student folder without notebooks, a
@@ -31,7 +31,10 @@ import nbformat.reader
 DEMO_STUDENTS = ("demo-reference", "demo-partial", "demo-blank", "demo-tamper")
 # The demo's cheat: an IPython input transformer that turns every later cell into `pass`, so no
 # test can fail -- plain nbgrader gives it full marks; the course's integrity checks give it 0.
+# The cheat of the demo: every later cell becomes `pass` (plain nbgrader scores that full marks, since
+# no test raises), and the last test cell is rewritten to print a success message.
 DEMO_TAMPER = "get_ipython().input_transformers_cleanup.append(lambda lines: ['pass\\n'])\n"
+DEMO_TAMPER_TEST = "print('all tests passed')\n"
 _SOLUTION_MARKERS = re.compile(r"^\s*### (BEGIN|END) SOLUTION\s*$")
 
 
@@ -283,6 +286,13 @@ def grade(root: Path, assignment: str, feedback: bool = True, extra: tuple = ())
     ``extra`` are further nbgrader options for autograde (e.g. ``--GuardedExecute.timeout=6``).
     """
     check = preflight(root, assignment)
+    if os.environ.get("COURSE_NO_SANDBOX", "").lower() not in ("1", "yes", "true") and \
+            not any(str(e).startswith("--GuardedExecute.sandbox=False") for e in extra):
+        from .sandbox import Sandbox, SandboxUnavailable
+        try:
+            Sandbox.check_available()
+        except SandboxUnavailable as err:
+            raise CourseError(str(err)) from None
     if not in_gradebook(root, assignment):
         print(f"NOTE: the gradebook has no record of {assignment} yet; creating it with "
               f"nbgrader generate_assignment (this also rewrites release/{assignment}).", flush=True)
@@ -301,7 +311,7 @@ def grade(root: Path, assignment: str, feedback: bool = True, extra: tuple = ())
 
 def score_table(root: Path, db_url: str | None = None) -> str:
     """student x assignment table of 'score / max' from the gradebook ('flagged' marks a submission
-    the integrity checks flagged, course/integrity.py)."""
+    the integrity checks flagged, grader/integrity.py)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     use_this_python_for_tools()
@@ -330,7 +340,7 @@ def database_url(root: Path) -> str:
 
 def make_demo_submissions(root: Path, assignment: str) -> None:
     """Four demo students: the reference, the blank release, a partly wrong one, and a cheat
-    (the blank release with DEMO_TAMPER in its first answer cell)."""
+    (the blank release with DEMO_TAMPER in its first answer cell and its last test rewritten)."""
     notebooks = release_notebooks(root, assignment)
     variants = load_catalogue(root, assignment)
     # partly wrong: every other exercise gets its first known-wrong variant
@@ -351,7 +361,10 @@ def make_demo_submissions(root: Path, assignment: str) -> None:
     subs = {}
     for name, (src, rel) in notebooks.items():
         first = next(nbgrader_meta(c)["grade_id"] for c in src.cells if nbgrader_meta(c).get("solution"))
-        subs[name] = build_submission(src, rel, blank=True, replace={first: DEMO_TAMPER})
+        nb = build_submission(src, rel, blank=True, replace={first: DEMO_TAMPER})
+        last_test = [c for c in nb.cells if nbgrader_meta(c).get("grade") and not nbgrader_meta(c).get("solution")][-1]
+        last_test.source = DEMO_TAMPER_TEST
+        subs[name] = nb
     write_submission(root, "demo-tamper", assignment, subs)
 
 
@@ -391,7 +404,7 @@ def demo(root: Path) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m course.instructor", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m grader.instructor", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     for name in ("release", "outputs"):
         p = sub.add_parser(name)

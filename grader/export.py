@@ -1,7 +1,7 @@
 """``nbgrader export`` with the integrity flags: grades.csv gains two columns.
 
 ``integrity_flag`` is ``yes`` when autograde flagged any notebook of the submission (see
-:mod:`course.integrity`), and ``integrity_reasons`` holds what was found.  Everything else is
+:mod:`grader.integrity`), and ``integrity_reasons`` holds what was found.  Everything else is
 nbgrader's own CSV export, unchanged (nbgrader_config.py selects this plugin).
 """
 import csv

@@ -1,0 +1,384 @@
+"""Attacks on the machine, through real ``nbgrader autograde``, checked from outside the kernel.
+
+Each attack is one student's submission of assignment 3 (the blank release with the attack as its
+first answer); the class is graded by one ``nbgrader autograde`` run with the course's
+configuration (grader/sandbox.py, grader/integrity.py). What is asserted is read from outside:
+hashes of the course's files, the gradebook, the process table (sampled while grading runs), a
+listener on 127.0.0.1, the kernel's resident memory, the size of the autograded notebook, the
+files in feedback/.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import socket
+import threading
+import time
+from pathlib import Path
+
+import nbformat
+import psutil
+import pytest
+
+from grader.instructor import build_submission, grade, release_notebooks, write_submission
+from conftest import TEST_LIMITS
+
+ASSIGNMENT = "03_tensor_backprop"
+MARKER = "sandbox-attack-marker-4711"
+MEMORY_MB = 1536  # TEST_LIMITS' kernel limit
+
+
+def attacks(port: int) -> dict[str, str]:
+    """student -> code placed in the first answer cell of a blank submission."""
+    return {
+        "read-course": r'''
+import glob, os
+found = [p for top in ("/work", "/tmp", "/root", "/home", "/srv", "/var", "/opt")
+         for name in ("*.ipynb", "gradebook.db", "nbgrader_config.py", "integrity.py")
+         for p in glob.glob(f"{top}/**/{name}", recursive=True) if "/.venv/" not in p]
+for p in found[:20]:
+    try:
+        print(p, open(p).read()[:20000])
+    except OSError as e:
+        print(p, e)
+print("FOUND", len(found))
+''',
+        "write-course": r'''
+import glob, os
+for pattern in ("/work/**/*.py", "/tmp/**/*.py", "/work/**/gradebook.db", "/tmp/**/gradebook.db",
+                "/work/**/*.ipynb", "/tmp/**/*.ipynb", "/home/**/*"):
+    for p in glob.glob(pattern, recursive=True)[:200]:
+        try:
+            with open(p, "a") as f:
+                f.write("\n# tampered\n")
+        except OSError:
+            pass
+''',
+        "detach": f'''
+import subprocess, os
+subprocess.Popen(["sh", "-c", "sleep 300 # {MARKER}"], start_new_session=True,
+                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        os.execvp("sh", ["sh", "-c", "sleep 301 # {MARKER}"])
+    os._exit(0)
+import atexit
+atexit.register(lambda: subprocess.Popen(["sh", "-c", "sleep 302 # {MARKER}"], start_new_session=True))
+''',
+        "network": f'''
+import socket
+for host in ("127.0.0.1", "localhost", "::1"):
+    try:
+        s = socket.create_connection((host, {port}), timeout=2)
+        s.sendall(b"{MARKER}")
+        s.close()
+        print("sent to", host)
+    except OSError as e:
+        print(host, e)
+''',
+        "processes": f'''
+import subprocess
+procs = []
+try:
+    for i in range(300):
+        procs.append(subprocess.Popen(["sh", "-c", "sleep 20 # {MARKER}-many"]))
+except OSError as e:
+    print("stopped after", len(procs), type(e).__name__)
+''',
+        "signals": r'''
+import os, signal
+for sig in (signal.SIGSTOP, signal.SIGKILL):
+    for target in (os.getppid(), -1, 1):
+        try:
+            os.kill(target, sig) if target != -1 else None
+        except OSError as e:
+            print(target, e)
+try:
+    os.killpg(os.getpgid(os.getppid()), signal.SIGSTOP)
+except OSError as e:
+    print("killpg", e)
+''',
+        "memory": '''
+try:
+    block = bytearray(3 * 2 ** 30)
+    print("ALLOCATED")
+except MemoryError:
+    print("MemoryError: the allocation failed")
+''',
+        "flood": '''
+import sys
+chunk = "x" * (1 << 20)
+for _ in range(500):
+    sys.stdout.write(chunk)
+print("y" * (100 << 20))
+''',
+        "flood-lines": '''
+import sys
+for _ in range(300):
+    print("z" * 100_000, flush=True)
+''',
+        "files": f'''
+with open("notes-{MARKER}.txt", "w") as f:
+    f.write("written by the kernel")
+import os
+os.makedirs("out", exist_ok=True)
+open("out/model-{MARKER}.pkl", "wb").write(b"0" * 1000)
+''',
+    }
+
+
+def course_hashes(root: Path) -> dict[str, str]:
+    """sha256 of every file the grading must leave alone (the course, its config, sources)."""
+    out = {}
+    for path in sorted(root.rglob("*")):
+        rel = path.relative_to(root)
+        if not path.is_file() or rel.parts[0] in ("autograded", "submitted", "feedback", ".grader-cache") \
+                or rel.name.startswith("gradebook.db") or "__pycache__" in rel.parts:
+            continue
+        out[str(rel)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return out
+
+
+class Listener(threading.Thread):
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(5)
+        self.sock.settimeout(0.2)
+        self.port = self.sock.getsockname()[1]
+        self.received = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                continue
+            self.received.append(conn.recv(100))
+            conn.close()
+
+
+class Sampler(threading.Thread):
+    """Samples, while grading runs: processes carrying the marker, kernel memory, nbgrader's memory."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.stop = threading.Event()
+        self.most_marked = 0
+        self.kernel_rss = 0
+        self.grader_rss = 0
+
+    def run(self):
+        me = psutil.Process()
+        while not self.stop.is_set():
+            marked = 0
+            for proc in me.children(recursive=True):
+                try:
+                    cmd = " ".join(proc.cmdline())
+                    rss = proc.memory_info().rss
+                except psutil.Error:
+                    continue
+                if MARKER in cmd:
+                    marked += 1
+                elif "ipykernel_launcher" in cmd:
+                    self.kernel_rss = max(self.kernel_rss, rss)
+                elif "nbgrader" in cmd and "autograde" in cmd:
+                    self.grader_rss = max(self.grader_rss, rss)
+            self.most_marked = max(self.most_marked, marked)
+            time.sleep(0.05)
+
+
+def marked_processes() -> list[str]:
+    out = []
+    for proc in psutil.process_iter(["cmdline"]):
+        try:
+            cmd = " ".join(proc.info["cmdline"] or [])
+        except psutil.Error:
+            continue
+        if MARKER in cmd:
+            out.append(f"{proc.pid}: {cmd}")
+    return out
+
+
+@pytest.fixture(scope="module")
+def attacked(generated_course, tmp_path_factory):
+    import shutil
+
+    root = tmp_path_factory.mktemp("sandbox") / "course"
+    shutil.copytree(generated_course, root)
+    listener = Listener()
+    listener.start()
+    (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
+    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
+                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    write_submission(root, "victim", ASSIGNMENT, {name: build_submission(src, rel)})
+    for student, code in attacks(listener.port).items():
+        write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
+                                                                              replace={first_answer: code})})
+    write_submission(root, "blank", ASSIGNMENT, {name: build_submission(src, rel, blank=True)})
+    before = course_hashes(root)
+    sampler = Sampler()
+    sampler.start()
+    started = time.monotonic()
+    try:
+        check = grade(root, ASSIGNMENT, feedback=True, extra=TEST_LIMITS)
+    finally:
+        sampler.stop.set()
+        sampler.join()
+    finished = time.monotonic()
+    time.sleep(max(0.0, 10 - (time.monotonic() - finished)))  # "10 s after grading"
+    leftovers = marked_processes()
+    listener.stop.set()
+    listener.join()
+    return {"root": root, "check": check, "before": before, "after": course_hashes(root), "sampler": sampler,
+            "leftovers": leftovers, "received": listener.received, "name": name,
+            "seconds": finished - started}
+
+
+def scores(root, student):
+    from nbgrader.api import Gradebook
+    from grader.instructor import database_url
+    with Gradebook(database_url(root)) as gb:
+        sub = gb.find_submission(ASSIGNMENT, student)
+        return {g.name: g.score for nb in sub.notebooks for g in nb.grades}
+
+
+def autograded(attacked, student) -> nbformat.NotebookNode:
+    return nbformat.read(attacked["root"] / "autograded" / student / ASSIGNMENT / attacked["name"], as_version=4)
+
+
+def outputs_text(nb) -> str:
+    return "\n".join(str(o) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+
+
+def test_everyone_is_graded_and_the_victim_keeps_full_marks(attacked):
+    root = attacked["root"]
+    victim = scores(root, "victim")
+    assert victim and all(v > 0 for v in victim.values()), victim
+    blank = sum(scores(root, "blank").values())
+    assert blank == 0
+    for student in attacks(0):
+        assert sum(scores(root, student).values()) <= blank, student
+
+
+def test_no_file_of_the_course_changes(attacked):
+    assert attacked["after"] == attacked["before"]
+
+
+def test_hidden_tests_and_sources_are_out_of_reach(attacked):
+    text = outputs_text(autograded(attacked, "read-course"))
+    assert "FOUND 0" in text
+    assert "BEGIN HIDDEN TESTS" not in text and "report(" not in text
+    feedback = next((attacked["root"] / "feedback" / "read-course" / ASSIGNMENT).glob("*.html")).read_text()
+    assert "BEGIN HIDDEN TESTS" not in feedback
+
+
+def test_nothing_it_starts_outlives_its_notebook(attacked):
+    assert attacked["sampler"].most_marked >= 1  # the attack did start processes
+    assert attacked["leftovers"] == []
+
+
+def test_the_network_is_unreachable(attacked):
+    assert attacked["received"] == []
+
+
+def test_process_count_is_limited(attacked):
+    # RLIMIT_NPROC 64 for the sandbox's user (kernel threads included): far fewer than 300 sleepers
+    assert 1 <= attacked["sampler"].most_marked < 64
+
+
+def test_the_grader_cannot_be_signalled(attacked):
+    assert "signals" not in attacked["check"].skipped
+    assert scores(attacked["root"], "signals")  # graded, and the students after it too
+    assert scores(attacked["root"], "victim")
+
+
+def test_memory_limit_is_enforced(attacked):
+    text = outputs_text(autograded(attacked, "memory"))
+    assert "MemoryError: the allocation failed" in text and "ALLOCATED" not in text
+    assert attacked["sampler"].kernel_rss < MEMORY_MB * 2 ** 20
+
+
+def test_a_flood_of_output_stays_small(attacked):
+    """500 MB in one go (the kernel's own memory limit stops it) and 30 MB in 300 flushed lines
+    (the grader keeps 1 MB of the cell and drops the rest)."""
+    for student in ("flood", "flood-lines"):
+        path = attacked["root"] / "autograded" / student / ASSIGNMENT / attacked["name"]
+        assert path.stat().st_size < 3 * 2 ** 20, student
+    assert "[output cut: this cell printed more than 1,000,000 bytes" in outputs_text(autograded(attacked, "flood-lines"))
+    assert attacked["sampler"].grader_rss < 600 * 2 ** 20
+
+
+def test_files_the_kernel_writes_go_nowhere(attacked):
+    root = attacked["root"]
+    for folder in ("autograded", "feedback"):
+        found = [str(p) for p in (root / folder).rglob(f"*{MARKER}*")]
+        assert found == [], folder
+    assert not list(Path("/tmp").glob(f"*{MARKER}*"))
+
+
+def test_without_bubblewrap_grading_stops_with_one_sentence(monkeypatch, capsys):
+    import shutil as _shutil
+
+    from grader import grade
+    from grader.sandbox import Sandbox, SandboxUnavailable
+
+    real_which = _shutil.which
+    monkeypatch.setattr("grader.sandbox.shutil.which", lambda name: None if name == "bwrap" else real_which(name))
+    monkeypatch.delenv("COURSE_NO_SANDBOX", raising=False)
+    with pytest.raises(SandboxUnavailable, match=r"install the Debian packages bubblewrap"):
+        Sandbox.check_available()
+    assert grade.main([ASSIGNMENT, "--course-dir", "/nonexistent"]) == 2
+    out = capsys.readouterr().out
+    assert out.count("PROBLEM:") == 1 and "bwrap" in out and "--no-sandbox" in out
+
+
+def test_the_opt_out_is_said_on_every_run(monkeypatch, capsys):
+    from grader import grade
+
+    monkeypatch.setenv("COURSE_NO_SANDBOX", "0")  # so that monkeypatch puts the environment back afterwards
+    assert grade.sandbox_ready(opt_out=True)
+    assert "WITHOUT the sandbox" in capsys.readouterr().out
+    assert os.environ["COURSE_NO_SANDBOX"] == "1"
+
+
+@pytest.fixture(scope="module")
+def attacked_in_parallel(generated_course, tmp_path_factory):
+    """The attacks that aim at the grading processes, graded by ``python -m grader.grade --workers 2``
+    (which once lost every other student of the batch to a SIGSTOP or a killed worker)."""
+    import shutil
+
+    from grader import grade as class_grade
+
+    root = tmp_path_factory.mktemp("sandbox-parallel") / "course"
+    shutil.copytree(generated_course, root)
+    (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
+    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
+                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    chosen = {k: v for k, v in attacks(1).items() if k in ("signals", "detach", "write-course", "processes")}
+    for student, code in chosen.items():
+        write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
+                                                                              replace={first_answer: code})})
+    for i in range(2):
+        write_submission(root, f"victim-{i}", ASSIGNMENT, {name: build_submission(src, rel)})
+    before = course_hashes(root)
+    status = class_grade.main([ASSIGNMENT, "--course-dir", str(root), "--workers", "2"])
+    time.sleep(10)
+    return {"root": root, "status": status, "before": before, "after": course_hashes(root),
+            "leftovers": marked_processes(), "students": list(chosen) + ["victim-0", "victim-1"]}
+
+
+def test_parallel_grading_survives_the_attacks(attacked_in_parallel):
+    run = attacked_in_parallel
+    assert run["status"] == 0  # every student graded
+    for student in run["students"]:
+        got = scores(run["root"], student)
+        if student.startswith("victim"):
+            assert got and all(v > 0 for v in got.values()), (student, got)
+        else:
+            assert sum(got.values()) == 0, (student, got)
+    assert run["after"] == run["before"]
+    assert run["leftovers"] == []
