@@ -193,8 +193,12 @@ class Sandbox:
                 cmd += ["--symlink", os.readlink(top), top]
             elif os.path.isdir(top):
                 cmd += ["--ro-bind", top, top]
+        # /proc, /dev and a small /tmp first: what is bound below may live under /tmp (a course
+        # folder there), and a tmpfs mounted later would hide it
+        cmd += ["--proc", "/proc", "--dev", "/dev",
+                "--perms", "1777", "--size", str(lim.tmp_mb * mib), "--tmpfs", "/tmp"]
         readable = self._readable_paths()
-        made: set[str] = set()
+        made: set[str] = {"/tmp"}
 
         def parents(path: Path) -> list[str]:
             out = []
@@ -213,13 +217,9 @@ class Sandbox:
                 cmd += ["--tmpfs", str(path), "--remount-ro", str(path)]
             elif path.exists():
                 cmd += ["--ro-bind", "/dev/null", str(path)]
-        made.add("/tmp")
-        ipc = self.ipc_dir(home)
-        cmd += ["--proc", "/proc", "--dev", "/dev",
-                "--perms", "1777", "--size", str(lim.tmp_mb * mib), "--tmpfs", "/tmp",
-                "--perms", "0755", "--dir", str(Path(HOME).parent), "--bind", str(home / "home"), HOME,
-                "--chdir", f"{HOME}/{workdir_name}"]
+        cmd += parents(Path(HOME)) + ["--bind", str(home / "home"), HOME, "--chdir", f"{HOME}/{workdir_name}"]
         # The connection file and the ipc sockets: the same path inside as outside.
+        ipc = self.ipc_dir(home)
         cmd += parents(ipc) + ["--bind", str(ipc), str(ipc)]
         if self.uid is not None:
             cmd += ["setpriv", f"--reuid={self.uid}", f"--regid={self.uid}", "--clear-groups",

@@ -382,3 +382,20 @@ def test_parallel_grading_survives_the_attacks(attacked_in_parallel):
             assert sum(got.values()) == 0, (student, got)
     assert run["after"] == run["before"]
     assert run["leftovers"] == []
+
+
+def test_a_course_under_tmp_stays_visible(tmp_path):
+    """CI clones the course into a temporary folder: the sandbox's own /tmp must not hide it."""
+    from grader.sandbox import Sandbox
+
+    toolkit = tmp_path / "course"
+    toolkit.mkdir()
+    box = Sandbox(readable=[toolkit])
+    home = box.make_home(None, "work")
+    try:
+        cmd = box.command(["true"], home, "work")
+        tmpfs = next(i for i in range(len(cmd) - 1) if cmd[i:i + 2] == ["--tmpfs", "/tmp"])
+        assert tmpfs < cmd.index(str(toolkit))  # the tmpfs comes first, the bind on top of it
+        assert cmd[cmd.index(str(toolkit)) - 1] == "--ro-bind"
+    finally:
+        Sandbox.remove_home(home)
