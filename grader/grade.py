@@ -11,7 +11,7 @@ converter, in-process in a worker, with the configuration ``nbgrader autograde``
 (``nbgrader_config.py`` and Jupyter's config paths: preprocessors, timeouts, everything), one
 student per task; the grades are the ones serial ``nbgrader autograde ASSIGNMENT`` gives.
 
-Workers: local processes (default: one per core), or Dask distributed workers (``--dask`` starts a
+Workers: local processes (default: one more than the cores), or Dask distributed workers (``--dask`` starts a
 LocalCluster of worker processes, ``--scheduler`` uses a running cluster whose workers share this
 course directory at the same path).
 
@@ -592,11 +592,14 @@ class _RunLock:
 
 
 def default_workers() -> int:
-    """The number of cores this process may use."""
+    """One more than the cores this process may use: a worker spends most of a notebook's time
+    waiting for its kernel (start-up, replies), so one extra keeps the cores busy (2.1x serial
+    nbgrader on 2 cores with 3 workers, 1.5x with 2; benchmarks/grade_benchmark.py)."""
     try:
-        return len(os.sched_getaffinity(0))
+        cores = len(os.sched_getaffinity(0))
     except (AttributeError, OSError):
-        return os.cpu_count() or 1
+        cores = os.cpu_count() or 1
+    return cores + 1
 
 
 def grade_class(root: Path, assignment: str, workers: int | None = None, db_url: str | None = None,
@@ -669,9 +672,23 @@ def _grade_students(root, assignment, students, report, pool, workers, db_url, s
             print(f"{len(report.skipped)} submission(s) already autograded and unchanged, not graded again "
                   f"(--force regrades them): {', '.join(report.skipped)}", flush=True)
         if todo:
+            _reference_first(root, assignment)
             _run(root, assignment, todo, report, coursedir, gb, pool, workers, scheduler)
     finally:
         gb.close()
+
+
+def _reference_first(root: Path, assignment: str) -> None:
+    """Run the reference solution once here, while the workers start, so that they all find it in
+    the cache (grader.verdicts) instead of each running it again."""
+    from traitlets.config import Config
+
+    from .verdicts import ReferenceFailed, reference_reports
+    for source in sorted((root / "source" / assignment).glob("*.ipynb")):
+        try:
+            reference_reports(source, Config(), root)
+        except ReferenceFailed as err:
+            raise CourseError(str(err)) from None
 
 
 def _run(root, assignment, todo, report, coursedir, gb, pool, workers, scheduler) -> None:
@@ -794,7 +811,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m grader.grade", description=__doc__.splitlines()[0])
     parser.add_argument("assignment")
     parser.add_argument("--workers", type=int, default=None,
-                        help="worker processes (default: the number of cores); with --dask, LocalCluster workers")
+                        help="worker processes (default: the number of cores + 1); with --dask, LocalCluster workers")
     parser.add_argument("--db", default=None, metavar="URL",
                         help="gradebook database URL (default: COURSE_DB_URL, else gradebook.db in the course root)")
     engine = parser.add_mutually_exclusive_group()
