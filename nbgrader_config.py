@@ -57,7 +57,14 @@ c.GuardedExecute.notebook_timeout = 600   # per notebook; later cells are not ru
 # `python -m grader.grade A --no-sandbox`) grades without it: only for a machine and students you
 # trust; every run says so and the gradebook comment records it (README, "Grading integrity").
 c.GuardedExecute.sandbox = os.environ.get("COURSE_NO_SANDBOX", "").lower() not in ("1", "yes", "true")
-c.ExportApp.plugin_class = "grader.export.FlaggedCsvExport"
+c.ExportApp.plugin_class = "grader.export.FlaggedCsvExport"   # grades.csv (+ flags) and canvas.csv
+
+# Late submissions (due dates: due_dates.json, written into the gradebook by `make release`): 10 % of
+# the points earned per started day late, at most 50 %, after 5 minutes' grace (grader/late.py).
+c.AssignLatePenalties.plugin_class = "grader.late.PerDayCapped"
+c.PerDayCapped.percent_per_day = 10.0
+c.PerDayCapped.cap_percent = 50.0
+c.PerDayCapped.grace_minutes = 5.0
 
 # Feedback shows each failed test's message, never the hidden test's code (grader/feedback.py).
 c.GenerateFeedback.preprocessors = [

@@ -193,6 +193,8 @@ def copy_course(root: Path, dest: Path) -> Path:
     for name in ("source", "release"):
         shutil.copytree(root / name, dest / name, ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
     shutil.copy(root / "nbgrader_config.py", dest / "nbgrader_config.py")
+    if (root / DUE_DATES).is_file():
+        shutil.copy(root / DUE_DATES, dest / DUE_DATES)
     shutil.copytree(root / "tests" / "catalogue", dest / "tests" / "catalogue",
                     ignore=shutil.ignore_patterns("__pycache__"))
     return dest
@@ -200,12 +202,43 @@ def copy_course(root: Path, dest: Path) -> Path:
 
 # --------------------------------------------------------------------------- commands
 def release(root: Path, names: list[str] | None = None) -> None:
-    """Regenerate release/ from source/ with ``nbgrader generate_assignment``."""
+    """Regenerate release/ from source/ with ``nbgrader generate_assignment``; due dates from
+    ``due_dates.json`` go into the gradebook."""
     for assignment in names or assignments(root):
         check_assignment(root, assignment)
         proc = run_nbgrader(root, "generate_assignment", assignment, "--force")
         if proc.returncode != 0:
             raise CourseError(f"nbgrader generate_assignment {assignment} failed (output above).")
+    set_due_dates(root, names)
+
+
+DUE_DATES = "due_dates.json"
+
+
+def set_due_dates(root: Path, names: list[str] | None = None) -> dict:
+    """Write the due dates of ``due_dates.json`` (assignment -> "YYYY-MM-DD HH:MM:SS UTC") into the
+    gradebook, where nbgrader computes how late each submission is (grader.late sets the penalty).
+    Returns {assignment: due date} of what was set; no file, nothing set."""
+    from nbgrader.api import Gradebook
+    from nbgrader.utils import parse_utc
+
+    path = root / DUE_DATES
+    if not path.is_file():
+        return {}
+    try:
+        dates = json.loads(path.read_text(encoding="utf-8"))
+        parsed = {name: parse_utc(text) for name, text in dates.items() if names is None or name in names}
+    except (ValueError, TypeError, AttributeError) as err:
+        raise CourseError(f"{DUE_DATES} could not be read ({err}): write it as "
+                          f'{{"01_softmax_jacobian": "2026-12-07 23:59:00 UTC", ...}}.') from None
+    unknown = sorted(set(parsed) - set(assignments(root)))
+    if unknown:
+        raise CourseError(f"{DUE_DATES} names {', '.join(unknown)}, which is not an assignment in source/.")
+    use_this_python_for_tools()
+    with Gradebook(database_url(root)) as gb:
+        for name, due in parsed.items():
+            gb.update_or_create_assignment(name, duedate=due)
+    return parsed
 
 
 def execute_source(root: Path, names: list[str] | None = None, timeout: int = 120) -> None:
@@ -310,8 +343,9 @@ def grade(root: Path, assignment: str, feedback: bool = True, extra: tuple = ())
 
 
 def score_table(root: Path, db_url: str | None = None) -> str:
-    """student x assignment table of 'score / max' from the gradebook ('flagged' marks a submission
-    the integrity checks flagged, grader/integrity.py)."""
+    """student x assignment table of 'score / max' from the gradebook, late penalties subtracted
+    ('late' marks a penalised submission, grader/late.py; 'flagged' one the integrity checks flagged,
+    grader/integrity.py)."""
     from nbgrader.api import Gradebook, MissingEntry
 
     use_this_python_for_tools()
@@ -325,7 +359,9 @@ def score_table(root: Path, db_url: str | None = None) -> str:
                 try:
                     sub = gb.find_submission(name, student)
                     flag = " flagged" if any(nb.flagged for nb in sub.notebooks) else ""
-                    row.append(f"{sub.score:g} / {sub.max_score:g}{flag}")
+                    penalty = sub.late_submission_penalty or 0
+                    late = " late" if penalty else ""
+                    row.append(f"{round(sub.score - penalty, 4):g} / {sub.max_score:g}{late}{flag}")
                 except MissingEntry:
                     row.append("-")
             rows.append(row)
