@@ -40,6 +40,7 @@ c.Autograde.sanitize_preprocessors = [
 ]
 c.Autograde.autograde_preprocessors = [
     "grader.integrity.CheckStructure",      # an instructor's cell altered: evidence
+    "grader.verdicts.ProvideGivens",        # what tests take from the reference (the reference runs once)
     "grader.integrity.GuardedExecute",
     "grader.verdicts.Verdicts",             # tests that report values are judged here, outside the kernel
     "nbgrader.preprocessors.IgnorePattern",

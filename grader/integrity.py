@@ -49,6 +49,7 @@ from grader.sandbox import HOME, Limits, Sandbox
 
 
 FLAG_PREFIX = "INTEGRITY FLAG:"
+GIVENS_KEY = "course_givens"   # resources[GIVENS_KEY]: {key: encoded value} from the reference
 UNSANDBOXED = "Graded WITHOUT the sandbox (GuardedExecute.sandbox = False)."
 BEGIN_HIDDEN, END_HIDDEN = "### BEGIN HIDDEN TESTS", "### END HIDDEN TESTS"
 
@@ -369,7 +370,7 @@ class GuardedExecute(Execute):
         info = (resources or {}).get("nbgrader", {})
         self._home = self._box.make_home(Path(path) if path else None, info.get("assignment") or "work")
         self._env = {}
-        givens = self._givens(info)
+        givens = self._givens(resources)
         if givens:
             given_file = self._home / "home" / ".course-given.json"
             given_file.write_text(json.dumps(givens), encoding="utf-8")
@@ -391,16 +392,11 @@ class GuardedExecute(Execute):
         if not any(e["cell"] == gid and e["what"].endswith(what) for e in self._events):
             self._events.append({"cell": gid, "index": None, "what": f"in cell {gid!r}, {what}", "touches": []})
 
-    def _givens(self, info: dict) -> dict:
-        """What the tests take from the reference instead of the student's other functions."""
-        if self.reference_run or not info.get("assignment") or not info.get("notebook"):
-            return {}
-        from grader.verdicts import givens_of, reference_reports
-        coursedir = CourseDirectory(config=self.config)
-        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
-        if not source.exists():
-            return {}
-        return givens_of(reference_reports(source, self.config, Path(coursedir.root), self.log))
+    def _givens(self, resources: dict) -> dict:
+        """What the tests take from the reference instead of the student's other functions: put into
+        ``resources`` by :class:`grader.verdicts.ProvideGivens`, which runs before this (nothing in a
+        reference run)."""
+        return {} if self.reference_run else dict((resources or {}).get(GIVENS_KEY) or {})
 
     async def async_start_new_kernel(self, **kwargs):
         km = self.km

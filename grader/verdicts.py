@@ -44,7 +44,7 @@ from course.checks import CheckFailed, check_array
 from course.report import MIME, Unreportable, decode
 
 from . import diagnoses
-from .integrity import META_KEY, _is_test, _nbgrader
+from .integrity import GIVENS_KEY, META_KEY, GuardedExecute, _is_test, _nbgrader
 
 CACHE_DIR = ".grader-cache"
 GRADER_ERRORS = {"KernelDied", "NotRun", "CellTimeoutError", "IntegrityFlag"}
@@ -107,7 +107,7 @@ def reference_reports(source: Path, config, root: Path, log=None) -> dict[str, l
     nb = nbformat.read(source, as_version=4)
     if log:
         log.info("Running the reference solution %s once to get the expected values", source)
-    executor = GuardedExecute(config=config, reference_run=True)
+    executor = GuardedExecute(config=config, reference_run=True)  # the same sandbox, limits, timeouts
     resources = {"metadata": {"path": str(source.parent)}, "nbgrader": {"assignment": source.parent.name}}
     executor.preprocess(nb, resources)
     result: dict[str, list[dict]] = {}
@@ -289,6 +289,24 @@ def failure_output(message: str) -> NotebookNode:
                                    for i, line in enumerate(message.splitlines())])
 
 
+def _source_of(config, info: dict) -> tuple[Path, Path]:
+    """(the source notebook of the notebook being graded, the course root)."""
+    coursedir = CourseDirectory(config=config)
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
+    return source, Path(coursedir.root)
+
+
+class ProvideGivens(NbGraderPreprocessor):
+    """Before the student's notebook runs: the values its tests take from the reference (``given``),
+    handed to ``GuardedExecute`` in ``resources``, which writes them into the sandbox."""
+
+    def preprocess(self, nb, resources):
+        source, root = _source_of(self.config, resources["nbgrader"])
+        if source.exists():
+            resources[GIVENS_KEY] = givens_of(reference_reports(source, self.config, root, self.log))
+        return nb, resources
+
+
 def apply_verdict(cell, expected: list[dict]) -> list[str]:
     """Judge one executed test cell against the reference's reports and rewrite its outputs:
     the student's own outputs stay (``stderr`` as ``stdout``, bare values as displays), the
@@ -327,10 +345,8 @@ class Verdicts(NbGraderPreprocessor):
     """Decide every reporting test cell from its reports, outside the kernel (module docstring)."""
 
     def preprocess(self, nb, resources):
-        info = resources["nbgrader"]
-        coursedir = CourseDirectory(config=self.config)
-        source = Path(coursedir.format_path(coursedir.source_directory, ".", info["assignment"])) / f"{info['notebook']}.ipynb"
-        reference = reference_reports(source, self.config, Path(coursedir.root), self.log)
+        source, root = _source_of(self.config, resources["nbgrader"])
+        reference = reference_reports(source, self.config, root, self.log)
         flags = nb.metadata.setdefault(META_KEY, {}).setdefault("flags", [])
         for cell in nb.cells:
             if cell.cell_type != "code" or not _is_test(cell):
@@ -346,4 +362,4 @@ class Verdicts(NbGraderPreprocessor):
         return nb, resources
 
 
-__all__ = ["Verdicts", "apply_verdict", "is_judged", "reference_reports", "judge", "compare", "givens_of", "ReferenceFailed"]
+__all__ = ["Verdicts", "ProvideGivens", "apply_verdict", "is_judged", "reference_reports", "judge", "compare", "givens_of", "ReferenceFailed"]
