@@ -14,8 +14,7 @@ $(STAMP): requirements.txt pyproject.toml
 	# format checker pulled in by jupyter-events): 3.3 s at the start of every nbgrader command.
 	# Nothing in the course validates IRIs, so it goes.
 	$(PY) -m pip uninstall --quiet --yes rfc3987-syntax lark
-	# setuptools is in the venv already: no isolated build environment fetched from the index
-	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(PY) -m pip install --quiet --disable-pip-version-check --no-deps -e .
 	touch $(STAMP)
 
 ## demo: the instructor cycle on demo submissions (release, autograde, feedback, export, table)
