@@ -49,4 +49,4 @@ lab: $(STAMP)
 	cd release && ../$(VENV)/bin/jupyter lab
 
 clean:
-	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv .pytest_cache
+	rm -rf submitted autograded/*/ feedback gradebook.db grades.csv canvas.csv .grader-cache .pytest_cache
