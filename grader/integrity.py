@@ -271,13 +271,10 @@ class CheckStructure(_CoursePaths, NbGraderPreprocessor):
         return nb, resources
 
 
-HIDDEN_MARK = "### BEGIN HIDDEN TESTS"
-
-
 def split_test(source: str) -> list[str] | None:
     """A test cell's visible check and its hidden tests, to be run one after the other, or None when
     the cell has no hidden part (or nothing before it)."""
-    at = source.find(HIDDEN_MARK)
+    at = source.find(BEGIN_HIDDEN)
     if at <= 0 or not source[:at].strip():
         return None
     return [source[:at], source[at:]]

@@ -282,6 +282,8 @@ def test_nothing_it_starts_outlives_its_notebook(attacked):
 
 
 def test_the_network_is_unreachable(attacked):
+    text = outputs_text(autograded(attacked, "network"))
+    assert "127.0.0.1 [Errno" in text and "sent to" not in text  # the attack ran, and every connect failed
     assert attacked["received"] == []
 
 
@@ -314,6 +316,8 @@ def test_a_flood_of_output_stays_small(attacked):
 
 def test_files_the_kernel_writes_go_nowhere(attacked):
     root = attacked["root"]
+    answer = next(c for c in autograded(attacked, "files").cells if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    assert not [o for o in answer.outputs if o.get("output_type") == "error"]  # the kernel did write its files
     for folder in ("autograded", "feedback"):
         found = [str(p) for p in (root / folder).rglob(f"*{MARKER}*")]
         assert found == [], folder

@@ -13,6 +13,8 @@ import pkgutil
 
 import numpy as np
 
+from course.nn import sigmoid  # noqa: F401  (the toolkit's, for the assignments' modules)
+
 _REGISTRY: dict = {}
 
 
@@ -27,10 +29,6 @@ def get(name: str):
         for module in pkgutil.iter_modules(__path__):
             importlib.import_module(f"{__name__}.{module.name}")
     return _REGISTRY[name]
-
-
-def sigmoid(z):
-    return 1 / (1 + np.exp(-np.asarray(z, dtype=float)))
 
 
 def hand_down(d, W, *, transposed: bool = True):
