@@ -87,20 +87,27 @@ class SharedKernel:
 
     def grade(self, nb, stop_after: set | None = None) -> dict:
         """{grade_id: (score, max score)} of the test cells, after running every code cell in order
-        (or only until every test in ``stop_after`` has been scored)."""
+        (or only until every test in ``stop_after`` has been scored).  ``self.messages`` then holds,
+        per test cell, the visible check's error text and the grader's verdict message."""
         self.run(RESET)
         scores = {}
+        self.messages = {}
         left = set(stop_after) if stop_after else None
         for cell in nb.cells:
             if cell.cell_type != "code" or not cell.source.strip():
                 continue
             meta = cell.metadata.get("nbgrader", {})
             parts = split_test(cell.source) if meta.get("grade") and not meta.get("solution") else None
-            cell.outputs = [o for part in parts for o in self.run(part)] if parts else self.run(cell.source)
+            visible = self.run(parts[0]) if parts else []
+            cell.outputs = visible + [o for part in parts[1:] for o in self.run(part)] if parts else self.run(cell.source)
             if meta.get("grade") and not meta.get("solution"):
                 expected = self.reference.get(meta["grade_id"])
                 if is_judged(expected):
                     apply_verdict(cell, expected)
+                self.messages[meta["grade_id"]] = {
+                    "visible": "\n".join(f"{o.ename}: {o.evalue}" for o in visible if o.output_type == "error"),
+                    "verdict": "\n".join(o.evalue for o in cell.outputs
+                                         if o.output_type == "error" and o.ename == "WrongAnswer")}
                 for output in cell.outputs:
                     if output.get("output_type") == "stream" and output.get("name") == "stderr":
                         output["name"] = "stdout"

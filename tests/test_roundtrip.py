@@ -31,6 +31,7 @@ def fast_scores(generated_course):
         (name, (src, rel)), = release_notebooks(generated_course, assignment).items()
         kernel = SharedKernel(str(generated_course / "source" / assignment),
                               source=generated_course / "source" / assignment / name, root=generated_course)
+        messages = {}
         try:
             out = {"reference": kernel.grade(as_autograded(build_submission(src, rel), src)),
                    "blank": kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))}
@@ -40,12 +41,18 @@ def fast_scores(generated_course):
                 stop = None if i == 0 else set(variant["loses"]) | set(variant.get("keeps", []))
                 out[description] = kernel.grade(as_autograded(build_submission(src, rel, replace=replace), src),
                                                 stop_after=stop)
-            return assignment, out
+                messages[description] = kernel.messages
+            return assignment, (out, messages)
         finally:
             kernel.close()
 
     with ThreadPoolExecutor(2) as pool:
         return dict(pool.map(run, ASSIGNMENTS))
+
+
+@pytest.fixture(scope="module")
+def fast_messages(fast_scores):
+    return {a: m for a, (_, m) in fast_scores.items()}
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
@@ -65,7 +72,7 @@ def test_known_wrong_variants_lose_their_points(assignment, fast_scores):
     found = variants(assignment)
     assert found, f"tests/catalogue/{assignment}.py lists no known-wrong variants"
     for description, (variant, _) in found.items():
-        cells = fast_scores[assignment][description]
+        cells = fast_scores[assignment][0][description]
         for name in variant["loses"]:
             got, mx = cells[name]
             assert got < mx, f"known-wrong variant '{description}' keeps its points on {name}"
@@ -79,8 +86,19 @@ def test_known_wrong_variants_lose_their_points(assignment, fast_scores):
 
 
 @pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_known_mistakes_are_named_by_the_visible_check_and_the_grader(assignment, fast_messages):
+    """A catalogue entry's ``named`` ({test: text}) is the diagnosis a student must read: in the visible
+    check's error (what they see before submitting) and in the grader's verdict (what feedback shows)."""
+    for description, (variant, _) in variants(assignment).items():
+        for test, text in variant.get("named", {}).items():
+            seen = fast_messages[assignment][description][test]
+            assert text in seen["visible"], (description, test, seen["visible"])
+            assert text in seen["verdict"], (description, test, seen["verdict"])
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
 def test_shared_kernel_grading_agrees_with_nbgrader(assignment, fast_scores, graded_course):
-    fast = fast_scores[assignment]
+    fast = fast_scores[assignment][0]
     first = next(iter(variants(assignment)))
     assert fast["reference"] == graded_course.scores("honest-reference", assignment)
     assert fast["blank"] == graded_course.scores("honest-blank", assignment)
