@@ -20,11 +20,13 @@ $(STAMP): requirements.txt pyproject.toml
 ## demo: the instructor cycle on demo submissions (release, autograde, feedback, export, table)
 demo: $(STAMP)
 	bash scripts/system-packages.sh
+	bash scripts/node-packages.sh
 	$(PY) -m grader.instructor demo
 
 ## test: the whole test suite (installs Debian's bubblewrap, chromium and postgresql first when missing)
 test: $(STAMP)
 	bash scripts/system-packages.sh --tests
+	bash scripts/node-packages.sh
 	$(PY) -m pytest
 
 ## release: regenerate release/ from source/ with nbgrader generate_assignment
@@ -40,6 +42,7 @@ outputs: $(STAMP)
 ##   (the gradebook: COURSE_DB_URL, else gradebook.db)
 grade: $(STAMP)
 	@bash scripts/system-packages.sh
+	@bash scripts/node-packages.sh
 	@test -n "$(A)" || { echo "PROBLEM: name the assignment: make grade A=01_softmax_jacobian [WORKERS=2]"; exit 2; }
 	$(PY) -m grader.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)

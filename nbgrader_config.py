@@ -73,3 +73,10 @@ c.GenerateFeedback.preprocessors = [
     "grader.feedback.HideHiddenTests",
     "nbconvert.preprocessors.CSSHTMLHeaderPreprocessor",
 ]
+# ... and renders its math without a network: MathJax 3 inlined into the page (grader/mathjax.py);
+# the course's templates come first, nbgrader's feedback template after them.
+import nbgrader as _nbgrader  # noqa: E402
+from grader.mathjax import TEMPLATES as _TEMPLATES  # noqa: E402
+c.HTMLExporter.extra_template_basedirs = [
+    str(_TEMPLATES), str(Path(_nbgrader.__file__).parent / "server_extensions" / "formgrader" / "templates")]
+c.HTMLExporter.filters = {"offline_mathjax": "grader.mathjax.offline_mathjax"}

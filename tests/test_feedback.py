@@ -42,3 +42,18 @@ def test_the_students_tracebacks_keep_their_own_frames_and_no_machine_paths():
     assert sys.prefix not in error["evalue"] and "<python>/lib/x.py" in error["evalue"]
     assert sys.prefix not in stream["text"] and "course-sandbox" not in stream["text"]
     assert "<python>/lib/numpy/warnings.py" in stream["text"] and "~/notes.txt" in stream["text"]
+
+
+def test_missing_mathjax_is_one_sentence(monkeypatch, tmp_path):
+    import pytest
+
+    from grader import mathjax
+    monkeypatch.setenv(mathjax.MATHJAX_ENV, str(tmp_path / "nowhere.js"))
+    with pytest.raises(mathjax.MathJaxMissing, match=r"run `bash scripts/node-packages.sh`"):
+        mathjax.offline_mathjax("https://cdn.example/MathJax.js")
+    fake = tmp_path / "tex-svg.js"
+    fake.write_text("var x = '</script>';")
+    monkeypatch.setenv(mathjax.MATHJAX_ENV, str(fake))
+    tags = mathjax.offline_mathjax("https://cdn.example/MathJax.js")
+    assert "cdn.example" not in tags and "<\\/script>" in tags and tags.count("</script>") == 2
+    assert "inlineMath: [['$', '$']" in tags

@@ -125,6 +125,9 @@ def test_feedback_shows_messages_not_hidden_tests(assignment, graded_course):
         assert "HIDDEN TESTS" not in html and "hidden tests ran here" in html
         assert "is not implemented yet" in html  # the failed tests' messages are there
         assert "_rng = np.random.default_rng" not in html
+        # the math renders without a network: MathJax is inside the page, no CDN (tests/test_browser.py
+        # opens one offline)
+        assert 'id="MathJax-script"' in html and "cdnjs" not in html and "mathjax/2.7" not in html
     assert "_rng = np.random.default_rng" in source_text  # the string above is real hidden-test code
 
 
