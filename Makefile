@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test release outputs lab clean grade
+.PHONY: demo test release outputs lab clean grade hub hub-down
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -46,6 +46,15 @@ grade: $(STAMP)
 	@test -n "$(A)" || { echo "PROBLEM: name the assignment: make grade A=01_softmax_jacobian [WORKERS=2]"; exit 2; }
 	$(PY) -m grader.grade $(A) $(if $(WORKERS),--workers $(WORKERS)) $(if $(DASK),--dask) \
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)
+
+## hub: the course on a JupyterHub on this machine (root: creates accounts; hub/course_hub.py); hub-down removes it
+hub: $(STAMP)
+	bash scripts/system-packages.sh
+	bash scripts/node-packages.sh
+	python3 hub/course_hub.py up
+
+hub-down:
+	python3 hub/course_hub.py down
 
 ## lab: JupyterLab on the student view (release/), with nbgrader's extension
 lab: $(STAMP)
