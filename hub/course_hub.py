@@ -215,10 +215,14 @@ def setup_instructor() -> None:
 
 
 def role_config(user: str, lab_off: list[str], server_off: list[str]) -> None:
+    """The nbgrader extensions a role does not get, switched off in the user's own Jupyter config; and
+    JupyterLab's news check off (the hub has no internet to ask)."""
     jupyter = home(user) / ".jupyter"
     write_json(jupyter / "labconfig" / "page_config.json", {"disabledExtensions": {e: True for e in lab_off}}, user)
     write_json(jupyter / "jupyter_server_config.json",
                {"ServerApp": {"jpserver_extensions": {e: False for e in server_off}}}, user)
+    write_json(jupyter / "lab" / "user-settings" / "@jupyterlab" / "apputils-extension" / "notification.jupyterlab-settings",
+               {"fetchNews": "false", "checkForUpdates": False}, user)
 
 
 def setup_students() -> None:
