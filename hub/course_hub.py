@@ -16,7 +16,8 @@
 * nbgrader's exchange ``/srv/nbgrader/exchange`` (mode 0777, as nbgrader's documentation for a
   shared server says; nbgrader sets the modes of the course folders inside it itself);
 * the instructor's course folder ``/home/bp-instructor/backprop`` (mode 0700): ``source/``, the
-  course's ``nbgrader_config.py`` and ``due_dates.json``, and the grading package in
+  course's ``nbgrader_config.py``, ``due_dates.json`` and a gradebook holding those due dates, and
+  the grading package in
   ``/home/bp-instructor/.backprop-grader`` (on the instructor's ``PYTHONPATH`` only);
 * per-role nbgrader extensions: students get the Assignments tab and Validate (formgrader, course
   list and create-assignment are switched off in their own Jupyter config), the instructor gets
@@ -212,6 +213,12 @@ def setup_instructor() -> None:
     role_config(INSTRUCTOR, INSTRUCTOR_OFF_LAB, INSTRUCTOR_OFF_SERVER)
     chown_tree(home(INSTRUCTOR), INSTRUCTOR)
     os.chmod(home(INSTRUCTOR), 0o700)
+    # the due dates of due_dates.json into the course's gradebook, as `make release` does (formgrader
+    # shows them and lets the instructor change them); once, so a re-run keeps the instructor's changes
+    if not (root / "gradebook.db").exists():
+        run("runuser", "-u", INSTRUCTOR, "--", "env", f"PYTHONPATH={grader}", f"HOME={home(INSTRUCTOR)}",
+            ENV / "bin" / "python", "-c", "import sys; from pathlib import Path; from grader.instructor import set_due_dates; "
+            "set_due_dates(Path(sys.argv[1]))", root, cwd=root)
 
 
 def role_config(user: str, lab_off: list[str], server_off: list[str]) -> None:

@@ -150,7 +150,9 @@ def assignments_tab(page):
 def run_notebook_text(page, user: str, path: str, code: str) -> str:
     """Write a one-cell notebook into the user's home, run it in their own kernel (JupyterLab's Run All),
     return its output."""
-    put_notebook(page, user, path, nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)]))
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}})
+    put_notebook(page, user, path, nb)
     page.goto(f"{URL}/user/{user}/lab/tree/{path}")
     page.locator(f"{NB} .jp-Cell").first.wait_for()
     page.wait_for_function("(nb) => document.querySelectorAll(nb + ' .jp-Cell').length === 1", arg=NB)  # its tab
@@ -194,6 +196,16 @@ print("DONE")
 
 def test_course_on_jupyterhub_end_to_end(hub, chromium):
     shots = Shots(ROOT / "test-artifacts" / "hub")
+    try:
+        walk_through_the_course(hub, chromium, shots)
+    except BaseException:
+        for context in chromium.contexts:  # what every open page showed when it failed
+            for i, page in enumerate(context.pages):
+                shots(page, f"FAILED-{i}")
+        raise
+
+
+def walk_through_the_course(hub, chromium, shots):
     source = nbformat.read(str(next((ROOT / "source" / ASSIGNMENT).glob("*.ipynb"))), as_version=4)
     name = next((ROOT / "source" / ASSIGNMENT).glob("*.ipynb")).name
 
@@ -205,6 +217,10 @@ def test_course_on_jupyterhub_end_to_end(hub, chromium):
     open_formgrader(teacher)
     teacher.wait_for_selector(f"#main-table td.name[data-order='{ASSIGNMENT}']")
     shots(teacher, "formgrader-assignments")
+    due_dates = json.loads((ROOT / "due_dates.json").read_text())
+    for name_, due_ in due_dates.items():  # the course's due dates are in the gradebook from the start
+        shown = teacher.inner_text(f"#main-table tr:has(td.name[data-order='{name_}']) td.duedate")
+        assert due_[:10] in shown, (name_, shown)
     formgrader_action(teacher, "assign")
     teacher.wait_for_selector(f"#main-table tr:has(td.name[data-order='{ASSIGNMENT}']) td.release a")
     formgrader_action(teacher, "release")
@@ -233,7 +249,8 @@ def test_course_on_jupyterhub_end_to_end(hub, chromium):
     teacher.locator("#edit-assignment-modal input.modal-timezone").fill("UTC")
     teacher.locator("#edit-assignment-modal button.save").click()
     teacher.wait_for_selector("#edit-assignment-modal", state="detached")
-    teacher.wait_for_function(f"() => !/None/.test(document.querySelector(\"#main-table tr td.duedate\").innerText)")
+    teacher.wait_for_function("([a, t]) => document.querySelector(`#main-table tr:has(td.name[data-order='${a}']) "
+                              "td.duedate`).innerText.includes(t)", arg=[ASSIGNMENT, due.strftime("%H:%M")])
     shots(teacher, "formgrader-due-date")
     time.sleep(1.5)
 
