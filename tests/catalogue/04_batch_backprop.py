@@ -48,11 +48,6 @@ VARIANTS = {
         "loses": ["test_loss_grad"],
         "named": {"test_loss_grad": "sign flipped"},
     },
-    "loss_grad: N taken from the wrong axis": {
-        "cell": "loss_grad",
-        "patch": [("N, n = Y.shape", "n, N = Y.shape")],
-        "loses": ["test_loss_grad"],
-    },
     "sum_loss_lr: times N instead of divided by N": {
         "cell": "sum_loss_lr",
         "patch": [("return lr / N", "return lr * N")],
