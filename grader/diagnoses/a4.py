@@ -11,6 +11,16 @@ def _f(v):
 
 
 @diagnosis
+def a4_forward_z(X, params, *, layer):
+    """The pre-activation Z_layer of the right forward pass (what a cache holding z for a shows)."""
+    A = _f(X)
+    for W, b in params[:layer]:
+        Z = A @ _f(W) + _f(b)
+        A = sigmoid(Z)
+    return Z
+
+
+@diagnosis
 def a4_sigmoid_prime_at_a(dA, A):
     """sigma' evaluated at the activation a instead of at z: dA * s(a) * (1 - s(a))."""
     s = sigmoid(_f(A))

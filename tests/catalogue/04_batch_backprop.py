@@ -26,8 +26,9 @@ VARIANTS = {
     },
     "forward_batch: z in place of a (the cache keeps Z where A belongs)": {
         "cell": "forward_batch",
-        "patch": [("A.append(sigmoid(Z[-1]))", "A.append(Z[-1] if len(A) < len(params) else sigmoid(Z[-1]))")],
+        "patch": [("A.append(sigmoid(Z[-1]))", "A.append(Z[-1] if len(A) == 1 else sigmoid(Z[-1]))")],
         "loses": ["test_forward_batch"],
+        "named": {"test_forward_batch": "z in place of a"},
     },
     # Part 2: where 1/N enters
     "loss_grad: the 1/N is missing (the gradient of the sum loss)": {
@@ -99,6 +100,7 @@ VARIANTS = {
         "cell": "grad_b",
         "patch": [("return dZ.sum(axis=0)", "return dZ.sum(axis=1)")],
         "loses": ["test_grad_b"],
+        "named": {"test_grad_b": "summed over the wrong axis"},
     },
     "grad_b: dZ returned as it is, (N, d)": {
         "cell": "grad_b",
