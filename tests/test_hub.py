@@ -164,7 +164,7 @@ def run_notebook_text(page, user: str, path: str, code: str) -> str:
 
 PROBE = r'''
 import json, os
-def attempt(what, fn):
+def attempt(fn):
     try:
         fn()
         return "READ"
@@ -176,13 +176,13 @@ def read(path):
     with open(path, "rb") as fh:
         fh.read(1)
 out = {
-  "other student's notebook": attempt("", lambda: read(OTHER)),
-  "other student's home": attempt("", lambda: os.listdir("/home/bp-bob")),
-  "instructor's home": attempt("", lambda: os.listdir("/home/bp-instructor")),
-  "instructor's source notebook": attempt("", lambda: read(SOURCE)),
-  "instructor's gradebook": attempt("", lambda: read("/home/bp-instructor/backprop/gradebook.db")),
-  "developer's checkout source/": attempt("", lambda: os.listdir(CHECKOUT_SOURCE)),
-  "exchange inbound": attempt("", lambda: os.listdir("/srv/nbgrader/exchange/backprop/inbound")),
+  "other student's notebook": attempt(lambda: read(OTHER)),
+  "other student's home": attempt(lambda: os.listdir("/home/bp-bob")),
+  "instructor's home": attempt(lambda: os.listdir("/home/bp-instructor")),
+  "instructor's source notebook": attempt(lambda: read(SOURCE)),
+  "instructor's gradebook": attempt(lambda: read("/home/bp-instructor/backprop/gradebook.db")),
+  "developer's checkout source/": attempt(lambda: os.listdir(CHECKOUT_SOURCE)),
+  "exchange inbound": attempt(lambda: os.listdir("/srv/nbgrader/exchange/backprop/inbound")),
 }
 try:
     import grader
