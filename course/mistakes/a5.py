@@ -10,7 +10,6 @@ from __future__ import annotations
 import numpy as np
 
 from ..gradcheck import numerical_vjp
-from ..nn import sigmoid
 
 __all__ = ["gradient_wrt_y_hat", "dW2_with_pre_activation", "hand_down_untransposed", "relu_mask_of_output",
            "activation_instead_of_derivative", "derivative_at_the_activation", "second_moment_without_density"]
@@ -61,7 +60,3 @@ def second_moment_without_density(r, n=200_001):
         f = w ** 2
         out.append(float(np.sum((f[1:] + f[:-1]) / 2 * np.diff(w))))
     return np.array(out).reshape(np.shape(r))
-
-
-def sigmoid_at(a):
-    return sigmoid(np.asarray(a, dtype=float))

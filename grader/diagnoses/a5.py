@@ -91,30 +91,3 @@ def a5_glorot_uniform(key, W, *, fan_in, fan_out):
     if abs(float(W.mean())) >= 5 * np.sqrt(target / n):
         return f"{key}: mean {float(W.mean()):.2e} is not 0."
     return None
-
-
-@diagnosis
-def a5_separates_xor(key, params, X, y):
-    """The trained 2-4-1 tanh/sigmoid network classifies all four XOR points."""
-    try:
-        W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2"))
-        P = sigmoid(np.tanh(np.asarray(X) @ W1 + b1) @ W2 + b2)
-    except (KeyError, TypeError, ValueError) as err:
-        return f"{key} should be a dict of W1, b1, W2, b2 that predicts XOR ({type(err).__name__}: {err})."
-    if P.shape != np.shape(y) or not np.all((P > 0.5) == (np.asarray(y) > 0.5)):
-        return f"{key} does not reach 100 % on XOR: predictions {np.round(P.ravel(), 3).tolist()}."
-    return None
-
-
-@diagnosis
-def a5_falling_losses(key, losses, *, steps):
-    """One loss per step, the last below the first."""
-    try:
-        losses = np.asarray(losses, dtype=float)
-    except (TypeError, ValueError):
-        return f"{key} should hold numbers, one per step."
-    if losses.shape != (steps,):
-        return f"{key} should hold one loss per step ({steps}), got shape {losses.shape}."
-    if not losses[-1] < losses[0]:
-        return f"{key}: the loss does not fall ({losses[0]:.4g} before the first step, {losses[-1]:.4g} before the last)."
-    return None
