@@ -7,25 +7,51 @@ from . import diagnosis, hand_down, sigmoid
 
 
 @diagnosis
-def a5_relu_grad(Z, *, mistake):
-    """ReLU' with the kink convention lost: always 0 at z = 0 ("zero") or always 1 ("one")."""
-    Z = np.asarray(Z, dtype=float)
-    return (Z > 0) * 1.0 if mistake == "zero" else (Z >= 0) * 1.0
+def a5_dZ2_wrt_y_hat(cache):
+    """dL/dY_hat of the mean cross-entropy: the gradient one node too early."""
+    Y, Y_hat = np.asarray(cache["Y"], dtype=float), np.asarray(cache["Y_hat"], dtype=float)
+    return -Y / Y_hat / len(Y)
 
 
 @diagnosis
-def a5_backward(cache, W, V, *, key, at_zero, mistake):
-    """backward_xor with one mistake: ``v_not_transposed`` (dH = dA V, square V only) or
-    ``other_convention`` (ReLU'(0) the other way round)."""
-    X, Y, Z, H, Y_hat = (np.asarray(cache[k], dtype=float) for k in ("X", "Y", "Z", "H", "Y_hat"))
-    W, V = np.asarray(W, dtype=float), np.asarray(V, dtype=float)
-    dA = (Y_hat - Y) / len(X)
-    dH = hand_down(dA, V, transposed=mistake != "v_not_transposed")
-    a0 = 1.0 - at_zero if mistake == "other_convention" else at_zero
-    dZ = dH * ((Z > 0) + a0 * (Z == 0))
-    grads = {"dA": dA, "dV": H.T @ dA, "db2": dA.sum(0), "dH": dH, "dZ": dZ, "dW": X.T @ dZ,
-             "db1": dZ.sum(0), "dX": dZ @ W.T}
-    return grads[key]
+def a5_dW2_with_Z1(cache, dZ2):
+    """dW2 with the pre-activation Z1 where the activation A1 belongs."""
+    return np.asarray(cache["Z1"], dtype=float).T @ np.asarray(dZ2, dtype=float)
+
+
+@diagnosis
+def a5_untransposed(d, M):
+    """The gradient handed down through M without its transpose (square M only)."""
+    return hand_down(np.asarray(d, dtype=float), M, transposed=False)
+
+
+@diagnosis
+def a5_dZ1(cache, dA1, *, at_zero, mistake):
+    """dZ1 with one mistake: ``times_activation`` (dA1 * A1), ``mask_of_output`` (ReLU' read off A1),
+    ``other_convention`` (ReLU'(0) = 1 - at_zero)."""
+    Z1, A1 = np.asarray(cache["Z1"], dtype=float), np.asarray(cache["A1"], dtype=float)
+    dA1 = np.asarray(dA1, dtype=float)
+    if mistake == "times_activation":
+        return dA1 * A1
+    if mistake == "mask_of_output":
+        return dA1 * ((A1 > 0) + at_zero * (A1 == 0))
+    return dA1 * ((Z1 > 0) + (1.0 - at_zero) * (Z1 == 0))
+
+
+@diagnosis
+def a5_uniform_no_density(r):
+    """The integral of w^2 over [-r, r] without the density 1/(2r): 2 r^3 / 3."""
+    r = np.asarray(r, dtype=float).reshape(-1)
+    return 2 * r ** 3 / 3
+
+
+@diagnosis
+def a5_glorot_limit(fans, *, mistake):
+    """A wrong Glorot limit: ``variance`` (the variance itself taken as the limit) or ``fan_in``
+    (only the forward condition, Var = 1/fan_in)."""
+    fans = np.asarray(fans, dtype=float)
+    fan_in, fan_out = fans[:, 0], fans[:, 1]
+    return 2 / (fan_in + fan_out) if mistake == "variance" else np.sqrt(3 / fan_in)
 
 
 @diagnosis
@@ -64,31 +90,4 @@ def a5_glorot_uniform(key, W, *, fan_in, fan_out):
         return f"{key}: variance {var:.3e}, expected {target:.3e} +- {5 * se:.1e}."
     if abs(float(W.mean())) >= 5 * np.sqrt(target / n):
         return f"{key}: mean {float(W.mean()):.2e} is not 0."
-    return None
-
-
-@diagnosis
-def a5_separates_xor(key, params, X, y):
-    """The trained 2-4-1 tanh/sigmoid network classifies all four XOR points."""
-    try:
-        W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2"))
-        P = sigmoid(np.tanh(np.asarray(X) @ W1 + b1) @ W2 + b2)
-    except (KeyError, TypeError, ValueError) as err:
-        return f"{key} should be a dict of W1, b1, W2, b2 that predicts XOR ({type(err).__name__}: {err})."
-    if P.shape != np.shape(y) or not np.all((P > 0.5) == (np.asarray(y) > 0.5)):
-        return f"{key} does not reach 100 % on XOR: predictions {np.round(P.ravel(), 3).tolist()}."
-    return None
-
-
-@diagnosis
-def a5_falling_losses(key, losses, *, steps):
-    """One loss per step, the last below the first."""
-    try:
-        losses = np.asarray(losses, dtype=float)
-    except (TypeError, ValueError):
-        return f"{key} should hold numbers, one per step."
-    if losses.shape != (steps,):
-        return f"{key} should hold one loss per step ({steps}), got shape {losses.shape}."
-    if not losses[-1] < losses[0]:
-        return f"{key}: the loss does not fall ({losses[0]:.4g} before the first step, {losses[-1]:.4g} before the last)."
     return None
