@@ -162,6 +162,9 @@ def run_notebook_text(page, user: str, path: str, code: str) -> str:
     return page.locator(f"{NB} .jp-OutputArea-output").first.inner_text()
 
 
+SANDBOX_PROBE = (f"import os\nfor p in ({str(COURSE / 'source')!r}, {str(COURSE / 'gradebook.db')!r}):\n"
+                 f"    print(p, 'visible' if os.path.exists(p) else 'absent')")
+
 PROBE = r'''
 import json, os
 def attempt(fn):
@@ -256,7 +259,11 @@ def walk_through_the_course(hub, chromium, shots):
 
     # 4. ada: the reference answers (saved through her own server), Validate, then submit (late).
     fetched = nbformat.read(str(Path("/home") / ADA / ASSIGNMENT / name), as_version=4)
-    put_notebook(ada, ADA, f"{ASSIGNMENT}/{name}", build_submission(source, fetched))
+    answers = build_submission(source, fetched)
+    # a cell of her own that looks for the instructor's files: when the instructor autogrades, this runs
+    # as the instructor's user, so only the sandbox keeps them out of reach
+    answers.cells.append(nbformat.v4.new_code_cell(SANDBOX_PROBE))
+    put_notebook(ada, ADA, f"{ASSIGNMENT}/{name}", answers)
     ada.goto(f"{URL}/user/{ADA}/lab/tree/{ASSIGNMENT}/{name}")
     ada.locator(f"{NB} .jp-Cell").first.wait_for()
     classes, text = validate(ada, timeout=300)
@@ -288,6 +295,11 @@ def walk_through_the_course(hub, chromium, shots):
     teacher.wait_for_selector(f"#main-table tr:has(td.name[data-order='{ASSIGNMENT}']) td.release-feedback a")
     formgrader_action(teacher, "release-feedback")
     shots(teacher, "formgrader-feedback-released")
+
+    # ada's own cell ran, while being graded, without the instructor's files in sight (the sandbox).
+    graded = nbformat.read(str(COURSE / "autograded" / ADA / ASSIGNMENT / name), as_version=4)
+    seen = "".join(o.get("text", "") for c in graded.cells if c.source == SANDBOX_PROBE for o in c.get("outputs", []))
+    assert seen.count("absent") == 2 and "visible" not in seen, seen
 
     # The gradebook, read from outside: bob on time with 0, ada late with the penalty.
     from nbgrader.api import Gradebook
