@@ -19,12 +19,60 @@ def a1_exp_alone(points):
 
 @diagnosis
 def a1_jacobian_from_outputs(points, *, mistake):
-    """-s s^T ("no_diagonal") or diag(s) + s s^T ("plus"), at each point s: (k, n, n)."""
+    """-s s^T ("no_diagonal"), diag(s) + s s^T ("plus") or diag(s) ("diag"), at each point s: (k, n, n)."""
     out = []
     for s in np.asarray(points, dtype=float):
         outer = np.outer(s, s)
-        out.append(-outer if mistake == "no_diagonal" else np.diag(s) + outer)
+        out.append({"no_diagonal": -outer, "plus": np.diag(s) + outer, "diag": np.diag(s)}[mistake])
     return np.array(out)
+
+
+@diagnosis
+def a1_jacobian_at_inputs(points, *, mistake):
+    """The same wrong Jacobians at each input point x (s = softmax(x)): (k, n, n)."""
+    return a1_jacobian_from_outputs(_softmax(np.asarray(points, dtype=float)), mistake=mistake)
+
+
+@diagnosis
+def a1_xent_grad_outputs(points, *, mistake):
+    """Wrong dL/dz written with p and y, at each point (p, y) concatenated: (k, n, 1)."""
+    pts = np.asarray(points, dtype=float)
+    n = pts.shape[1] // 2
+    p, y = pts[:, :n], pts[:, n:]
+    return ({"wrt_y_hat": -y / p, "p_alone": p}[mistake])[..., None]
+
+
+@diagnosis
+def a1_dx_not_transposed(W, g):
+    """g W instead of g W^T (only a square W survives it)."""
+    return hand_down(np.asarray(g, dtype=float), W, transposed=False)
+
+
+@diagnosis
+def a1_dh1_not_transposed(params, dz2):
+    return hand_down(np.asarray(dz2, dtype=float), params["W2"], transposed=False)
+
+
+@diagnosis
+def a1_dz1(dh1, cache, *, mistake):
+    """dz1 with sigma' at the wrong argument."""
+    dh1 = np.asarray(dh1, dtype=float)
+    if mistake == "sigma_at_h1":
+        s = sigmoid(np.asarray(cache["h1"], dtype=float))
+        return dh1 * s * (1 - s)
+    z1 = np.asarray(cache["z1"], dtype=float)
+    return dh1 * z1 * (1 - z1)
+
+
+@diagnosis
+def a1_seed_backward(cache, *, key):
+    """What seed 001's backward pass returns (its hidden error ignores W2; square layers only)."""
+    x, y, h1, y_hat = (np.asarray(cache[k], dtype=float) for k in ("x", "y", "h1", "y_hat"))
+    dz2 = y_hat - y
+    if dz2.shape != h1.shape:
+        raise ValueError("the seed's bug needs d_h = d_out")
+    dz1 = h1 * (1 - h1) * dz2
+    return {"dW2": np.outer(h1, dz2), "db2": dz2, "dW1": np.outer(x, dz1), "db1": dz1}[key]
 
 
 @diagnosis
@@ -61,26 +109,6 @@ def a1_forward_z1_to_layer_2(x, y, params, *, key):
 
 
 @diagnosis
-def a1_backward(cache, params, *, key, mistake):
-    """The backward pass with one known mistake in dz1 (and so in dW1, db1)."""
-    x, y, h1, z1, y_hat = (np.asarray(cache[k], dtype=float) for k in ("x", "y", "h1", "z1", "y_hat"))
-    W2 = np.asarray(params["W2"], dtype=float)
-    dz2 = y_hat - y
-    dh1 = dz2 @ W2.T
-    if mistake == "sigma_at_h1":
-        dz1 = dh1 * sigmoid(h1) * (1 - sigmoid(h1))
-    elif mistake == "z1_one_minus_z1":
-        dz1 = dh1 * z1 * (1 - z1)
-    elif mistake == "seed_bug":
-        if dz2.shape != h1.shape:
-            raise ValueError("the seed's bug needs d_h = d_out")
-        dz1 = dz2 * h1 * (1 - h1)
-    else:  # "w2_not_transposed"
-        dz1 = hand_down(dz2, W2, transposed=False) * h1 * (1 - h1)
-    return {"dz1": dz1, "db1": dz1, "dW1": np.outer(x, dz1)}[key]
-
-
-@diagnosis
 def a1_sgd_step(params, grads, *, key, lr, mistake):
     p, g = np.asarray(params[key], dtype=float), np.asarray(grads["d" + key], dtype=float)
     return p + lr * g if mistake == "uphill" else p - g
@@ -93,8 +121,18 @@ def a1_no_numerical_warnings(key, caught):
     debug warning does not."""
     if not isinstance(caught, list):
         return f"{key}: the test could not read the warnings."
-    numerical = [w for w in caught if isinstance(w, str) and w.startswith(("RuntimeWarning", "FloatingPointError"))]
+    # numpy's own floating-point warnings: "overflow encountered in exp", "invalid value encountered in
+    # divide", "divide by zero encountered in log"... (a RuntimeWarning of the student's own is no evidence)
+    numerical = [w for w in caught if isinstance(w, str) and w.startswith(("RuntimeWarning", "FloatingPointError"))
+                 and " encountered in " in w]
     if numerical:
         return (f"{key.replace('the warnings ', '').replace(' raised', '')} raised {len(numerical)} numerical "
                 f"warning(s), e.g. {numerical[0][:120]!r}; a numerically stable version raises none.")
     return None
+
+
+@diagnosis
+def a1_seed_output(x, params):
+    """Seed 001's last line: b2 added to the hidden activations before the product with W2."""
+    W1, b1, W2, b2 = (np.asarray(params[k], dtype=float) for k in ("W1", "b1", "W2", "b2"))
+    return _softmax((sigmoid(np.asarray(x, dtype=float) @ W1 + b1) + b2) @ W2)
