@@ -1,53 +1,87 @@
-"""Known-wrong solutions for assignment 2 (index loops, gradient checking, debugging, regression).
+"""Known-wrong solutions for assignment 2 (index loops, gradient checking, debugging, vectorising, regression).
 
 ``patch`` entries are (old, new) edits of the reference solution; ``code`` entries replace the cell.
+``named`` is the diagnosis a student reads, in the visible check's error and in the grader's verdict.
 """
 
 VARIANTS = {
-    "forward_loops: layer 2 fed the pre-activation z1": {
+    "forward_loops: layer 2 fed the pre-activation z1 (the seed's forward)": {
         "cell": "forward_loops",
-        "patch": [("y[i] += h1[k] * W2[k, i]", "y[i] += z1[k] * W2[k, i]")],
-        # best_h is read off the error curve of the loss the student's forward_loops computes, and
-        # train_loops trains with it: both use the student's own forward_loops, as the exercises ask
-        "loses": ["test_forward_loops", "test_best_h", "test_train_loops"],
+        "patch": [("y_hat[i] += a1[k] * W2[k, i]", "y_hat[i] += z1[k] * W2[k, i]")],
+        "loses": ["test_forward_loops"],
+        "named": {"test_forward_loops": "layer 2 fed the pre-activation z1 instead of a1"},
     },
-    "mse: the 1/2 is missing": {
-        "cell": "mse",
-        "patch": [("0.5 * np.sum", "np.sum")],
-        "loses": ["test_mse"],
+    "forward_loops: vectorised, not index loops": {
+        "cell": "forward_loops",
+        "code": ("def forward_loops(x, W1, W2):\n    z1 = x @ W1\n    a1 = sigmoid(z1)\n"
+                 "    return {'z1': z1, 'a1': a1, 'y_hat': a1 @ W2}"),
+        "loses": ["test_forward_loops"],
     },
-    "mse: mean instead of sum": {
-        "cell": "mse",
-        "patch": [("0.5 * np.sum((t - y) ** 2)", "0.5 * np.mean((t - y) ** 2)")],
-        "loses": ["test_mse"],
+    "half_sse: the mean instead of half the sum": {
+        "cell": "half_sse",
+        "patch": [("return 0.5 * total", "return total / len(y)")],
+        "loses": ["test_half_sse"],
     },
-    "backward_loops: delta defined as t - y (sign flipped)": {
-        "cell": "backward_loops",
-        "patch": [("delta2[i] = y[i] - t[i]", "delta2[i] = t[i] - y[i]")],
-        "loses": ["test_backward_loops"],
-        "keeps": ["test_central_difference", "test_best_h", "test_bugs_found"],  # best_h's curve uses the reference dW1
+    "half_sse: the 1/2 is missing": {
+        "cell": "half_sse",
+        "patch": [("return 0.5 * total", "return total")],
+        "loses": ["test_half_sse"],
+        "named": {"test_half_sse": "the 1/2 is missing"},
     },
-    "backward_loops: sigma' evaluated at h1": {
-        "cell": "backward_loops",
-        "patch": [("delta1[k] = total * h1[k] * (1 - h1[k])",
-                   "delta1[k] = total * sigmoid(h1[k]) * (1 - sigmoid(h1[k]))")],
-        "loses": ["test_backward_loops"],
+    "grad_y_hat: the seed's sign, y - y_hat": {
+        "cell": "grad_y_hat",
+        "patch": [("dy_hat[i] = y_hat[i] - y[i]", "dy_hat[i] = y[i] - y_hat[i]")],
+        "loses": ["test_grad_y_hat"],
+        "named": {"test_grad_y_hat": "the seed's sign convention, y - y_hat (the negative gradient)"},
     },
-    "backward_loops: z1 used instead of h1 in dW2": {
-        "cell": "backward_loops",
-        "patch": [("dW2[k, i] = h1[k] * delta2[i]", "dW2[k, i] = cache['z1'][k] * delta2[i]")],
-        "loses": ["test_backward_loops"],
+    "grad_y_hat: a factor 2 (the 1/2 of the loss forgotten)": {
+        "cell": "grad_y_hat",
+        "patch": [("dy_hat[i] = y_hat[i] - y[i]", "dy_hat[i] = 2 * (y_hat[i] - y[i])")],
+        "loses": ["test_grad_y_hat"],
+        "named": {"test_grad_y_hat": "constant factor of 2"},
     },
-    "backward_loops: extra factor 2 (derivative of the loss without its 1/2)": {
-        "cell": "backward_loops",
-        "patch": [("delta2[i] = y[i] - t[i]", "delta2[i] = 2 * (y[i] - t[i])")],
-        "loses": ["test_backward_loops"],
+    "grad_W2: z1 used where a1 belongs": {
+        "cell": "grad_W2",
+        "patch": [("dW2[k, i] = a1[k] * dy_hat[i]", "dW2[k, i] = cache['z1'][k] * dy_hat[i]")],
+        "loses": ["test_grad_W2"],
+        "named": {"test_grad_W2": "the pre-activation z1 used where a1 belongs"},
     },
-    "backward_loops: reads the global example instead of the cache": {
-        "cell": "backward_loops",
-        "patch": [('x, h1, y = cache["x"], cache["h1"], cache["y"]',
-                   'x, h1, y = x_demo, cache["h1"], cache["y"]')],
-        "loses": ["test_backward_loops"],
+    "grad_W2: transposed": {
+        "cell": "grad_W2",
+        "patch": [("dW2 = np.zeros((len(a1), len(dy_hat)))", "dW2 = np.zeros((len(dy_hat), len(a1)))"),
+                  ("dW2[k, i] = a1[k] * dy_hat[i]", "dW2[i, k] = a1[k] * dy_hat[i]")],
+        "loses": ["test_grad_W2"],
+        "named": {"test_grad_W2": "It looks transposed."},
+    },
+    "grad_W2: vectorised with np.outer": {
+        "cell": "grad_W2",
+        "code": "def grad_W2(cache, dy_hat):\n    return np.outer(cache['a1'], dy_hat)",
+        "loses": ["test_grad_W2"],
+    },
+    "grad_a1: only the last output's path (overwrites instead of summing)": {
+        "cell": "grad_a1",
+        "patch": [("da1[k] += dy_hat[i] * W2[k, i]", "da1[k] = dy_hat[i] * W2[k, i]")],
+        "loses": ["test_grad_a1"],
+    },
+    "grad_z1: sigma' evaluated at a1": {
+        "cell": "grad_z1",
+        "patch": [("dz1[k] = da1[k] * a1[k] * (1 - a1[k])",
+                   "s = float(sigmoid(a1[k]))\n        dz1[k] = da1[k] * s * (1 - s)")],
+        "loses": ["test_grad_z1"],
+        "named": {"test_grad_z1": "sigma' evaluated at a1 instead of z1"},
+    },
+    "grad_z1: the slope written z1 (1 - z1)": {
+        "cell": "grad_z1",
+        "patch": [("dz1[k] = da1[k] * a1[k] * (1 - a1[k])",
+                   "dz1[k] = da1[k] * cache['z1'][k] * (1 - cache['z1'][k])")],
+        "loses": ["test_grad_z1"],
+        "named": {"test_grad_z1": "z used where a belongs"},
+    },
+    "grad_W1: transposed": {
+        "cell": "grad_W1",
+        "patch": [("dW1 = np.zeros((len(x), len(dz1)))", "dW1 = np.zeros((len(dz1), len(x)))"),
+                  ("dW1[j, k] = x[j] * dz1[k]", "dW1[k, j] = x[j] * dz1[k]")],
+        "loses": ["test_grad_W1"],
     },
     "central_difference: one-sided difference": {
         "cell": "central_difference",
@@ -65,52 +99,78 @@ VARIANTS = {
         "patch": [("        W[idx] = old\n", "")],
         "loses": ["test_central_difference"],
     },
+    "h_star: the factor 2 from differentiating h^2 lost": {
+        "cell": "h_star",
+        "patch": [("h_star = sp.cbrt(3 * eps * F / F3)", "h_star = sp.cbrt(6 * eps * F / F3)")],
+        "loses": ["test_h_star"],
+        "named": {"test_h_star": "the factor 2 from differentiating h^2 is lost"},
+    },
+    "h_star: the Taylor coefficient 1/2 instead of 1/6": {
+        "cell": "h_star",
+        "patch": [("h_star = sp.cbrt(3 * eps * F / F3)", "h_star = sp.cbrt(eps * F / F3)")],
+        "loses": ["test_h_star"],
+        "named": {"test_h_star": "the Taylor coefficient 1/2 instead of 1/6 in the truncation error"},
+    },
     "best_h: the smallest step": {
         "cell": "best_h",
         "code": "best_h = 1e-12",
         "loses": ["test_best_h"],
     },
-    "bugs_found: only the two bugs that raise no suspicion in a loss curve": {
-        "cell": "bugs_found",
-        "code": 'bugs_found = {"A", "C"}',
-        "loses": ["test_bugs_found"],
+    "fixed_forward: still feeds z1 to layer 2": {
+        "cell": "fixed_forward",
+        "patch": [("y_hat = a1 @ W2", "y_hat = z1 @ W2")],
+        "loses": ["test_fixed_forward"],
+        "named": {"test_fixed_forward": "layer 2 fed the pre-activation z1 instead of a1"},
     },
-    "train_loops: the update goes uphill": {
-        "cell": "train_loops",
-        "patch": [('W1 = W1 - lr * grads["dW1"]', 'W1 = W1 + lr * grads["dW1"]'),
-                  ('W2 = W2 - lr * grads["dW2"]', 'W2 = W2 + lr * grads["dW2"]')],
-        "loses": ["test_train_loops"],
+    "fixed_forward: still draws a random target": {
+        "cell": "fixed_forward",
+        "patch": [("y_hat = a1 @ W2\n", "y_hat = a1 @ W2\n    y = np.random.default_rng().integers(5, size=y_hat.shape)\n")],
+        "loses": ["test_fixed_forward"],
     },
-    "train_loops: a random target on every step (the seed's bug)": {
-        "cell": "train_loops",
-        "patch": [("grads = backward_loops(cache, t, W2)",
-                   "grads = backward_loops(cache, np.random.default_rng().integers(5, size=len(t)), W2)")],
-        "loses": ["test_train_loops"],
+    "fixed_backward: the seed's sign (the negative gradient)": {
+        "cell": "fixed_backward",
+        "patch": [("dy_hat = cache[\"y_hat\"] - y", "dy_hat = y - cache[\"y_hat\"]")],
+        "loses": ["test_fixed_backward"],
+        "named": {"test_fixed_backward": "sign flipped: the seed's convention"},
     },
-    "train_loops: updates the caller's arrays in place": {
-        "cell": "train_loops",
+    "fixed_backward: still reads the global example": {
+        "cell": "fixed_backward",
+        "patch": [("dy_hat = cache[\"y_hat\"] - y", "dy_hat = cache[\"y_hat\"] - y_global"),
+                  ("dW1 = x[:, None]", "dW1 = x_global[:len(x), None]")],
+        "loses": ["test_fixed_backward"],
+    },
+    "fixed_train: the W2 step still goes uphill": {
+        "cell": "fixed_train",
+        "patch": [('W2 = W2 - lr * grads["dW2"]', 'W2 = W2 + lr * grads["dW2"]')],
+        "loses": ["test_fixed_train"],
+    },
+    "fixed_train: the seed's steps kept (W1 uphill with true gradients)": {
+        "cell": "fixed_train",
+        "patch": [('W1 = W1 - lr * grads["dW1"]', 'W1 = W1 + lr * grads["dW1"]')],
+        "loses": ["test_fixed_train"],
+    },
+    "fixed_train: updates the caller's arrays in place": {
+        "cell": "fixed_train",
         "patch": [("W1, W2 = W1.copy(), W2.copy()\n", ""),
                   ('W1 = W1 - lr * grads["dW1"]', 'W1 -= lr * grads["dW1"]'),
                   ('W2 = W2 - lr * grads["dW2"]', 'W2 -= lr * grads["dW2"]')],
-        "loses": ["test_train_loops"],
+        "loses": ["test_fixed_train"],
+    },
+    "forward_batch: layer 2 fed Z1": {
+        "cell": "forward_batch",
+        "patch": [("Y_hat = A1 @ W2", "Y_hat = Z1 @ W2")],
+        "loses": ["test_forward_batch"],   # the fit uses it too, but a linear-output net on Z1 still fits under the bar
     },
     "backward_batch: the sum over rows instead of the mean": {
-        "cell": "batch",
-        "patch": [("D2 = (Y - T) / len(X)", "D2 = Y - T")],
-        "loses": ["test_batch"],
+        "cell": "backward_batch",
+        "patch": [("dY_hat = (Y_hat - Y) / len(X)", "dY_hat = Y_hat - Y")],
+        "loses": ["test_backward_batch", "test_fit"],  # the fit trains with it: lr 0.5 x 32 diverges
+        "named": {"test_backward_batch": "the sum over rows instead of the mean"},
     },
     "fit: targets left unscaled": {
         "cell": "fit",
-        "patch": [("Ts_train = (Y_train - y_mean) / y_std", "Ts_train = Y_train"),
-                  ("* y_std + y_mean", ""), ("lr, batch_size, epochs = 0.5, 32, 30", "lr, batch_size, epochs = 0.001, 32, 30")],
-        "loses": ["test_fit"],
-    },
-    "fit: scaled with the test set's statistics": {
-        "cell": "fit",
-        "patch": [("x_mean, x_std = X_train.mean(axis=0), X_train.std(axis=0)",
-                   "x_mean, x_std = X_test.mean(axis=0), X_test.std(axis=0)"),
-                  ("y_mean, y_std = Y_train.mean(axis=0), Y_train.std(axis=0)",
-                   "y_mean, y_std = Y_test.mean(axis=0), Y_test.std(axis=0)")],
+        "patch": [("Ys_train = (Y_train - y_mean) / y_std", "Ys_train = Y_train"),
+                  ("[0] * y_std + y_mean", "[0]"), ("lr, batch_size, epochs = 0.5, 32, 30", "lr, batch_size, epochs = 0.001, 32, 30")],
         "loses": ["test_fit"],
     },
 }
