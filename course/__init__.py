@@ -6,6 +6,10 @@
 * :mod:`course.nn`         -- ungraded building blocks (``sigmoid``, ``grading_now``)
 * :mod:`course.tolerances` -- the tolerance policy, written once
 * :mod:`course.report`     -- ``report``, ``given``: how hidden tests hand values to the grader
+* :mod:`course.notation`   -- the course's one notation table (``notation.md``), shown in every notebook
+* :mod:`course.graphs`     -- computational-graph pictures: forward values on nodes, gradients on edges
+* :mod:`course.loops`      -- ``loops_only``: arrays that only index-loop code can read
+* :mod:`course.mistakes`   -- wrong values of known mistakes, for the visible checks' diagnoses
 
 The grading system (nbgrader preprocessors, sandbox, verdicts, class grading, instructor commands)
 is the package ``grader`` beside this one; a graded kernel can neither import nor read it.

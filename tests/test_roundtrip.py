@@ -89,7 +89,10 @@ def test_known_wrong_variants_lose_their_points(assignment, fast_scores):
 def test_known_mistakes_are_named_by_the_visible_check_and_the_grader(assignment, fast_messages):
     """A catalogue entry's ``named`` ({test: text}) is the diagnosis a student must read: in the visible
     check's error (what they see before submitting) and in the grader's verdict (what feedback shows)."""
-    for description, (variant, _) in variants(assignment).items():
+    found = variants(assignment)
+    assert sum(bool(v.get("named")) for v, _ in found.values()) >= 3, \
+        f"tests/catalogue/{assignment}.py names the diagnosis of fewer than 3 known mistakes"
+    for description, (variant, _) in found.items():
         for test, text in variant.get("named", {}).items():
             seen = fast_messages[assignment][description][test]
             assert text in seen["visible"], (description, test, seen["visible"])
