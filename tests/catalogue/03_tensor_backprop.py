@@ -60,6 +60,11 @@ VARIANTS = {
         "loses": ["test_dW_loops"],
         "named": {"test_dW_loops": "looks transposed"},
     },
+    "weight_backward_loops: vectorised with np.outer, not index loops": {
+        "cell": "weight_backward_loops",
+        "code": 'def weight_backward_loops(dz, cache, l):\n    return np.outer(cache[f"a{l - 1}"], dz)',
+        "loses": ["test_dW_loops"],
+    },
     "weight_backward: the outer product in the wrong order (dz x a)": {
         "cell": "weight_backward",
         "patch": [('np.einsum("i,j->ij"', 'np.einsum("i,j->ji"')],
