@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: demo test release outputs lab clean grade hub hub-down
+.PHONY: demo test check release outputs lab clean grade hub hub-down
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,12 @@ test: $(STAMP)
 	bash scripts/system-packages.sh --tests
 	bash scripts/node-packages.sh
 	$(PY) -m pytest
+
+## check: the quick tier for the edit-test loop (toolkit, release sync, one grading round trip; ~1 min)
+check: $(STAMP)
+	bash scripts/system-packages.sh
+	bash scripts/node-packages.sh
+	$(PY) -m pytest -m quick -p no:nbval -o addopts="-ra --durations=5 -p no:cacheprovider"
 
 ## release: regenerate release/ from source/ with nbgrader generate_assignment
 release: $(STAMP)

@@ -32,17 +32,21 @@ if os.environ.get("COURSE_TEST_ASSIGNMENTS"):
 
 
 @pytest.fixture(scope="session")
-def generated_course(tmp_path_factory):
-    """A course copy in which `nbgrader generate_assignment` has run for every assignment.
-
-    Its release/ is what source/ generates now, and its gradebook knows every assignment,
-    so graded copies can start from it without generating again.
-    """
+def released_course(tmp_path_factory):
+    """A course copy in which `nbgrader generate_assignment` has run for every assignment: its
+    release/ is what source/ generates now, and its gradebook knows every assignment."""
     os.environ.pop("COURSE_DB_URL", None)
     root = copy_course(tmp_path_factory.mktemp("generated") / "course")
     release(root)
-    warm_reference_cache(root)
     return root
+
+
+@pytest.fixture(scope="session")
+def generated_course(released_course):
+    """The released course with every assignment's reference run cached, so graded copies can
+    start from it without generating or running the reference again."""
+    warm_reference_cache(released_course)
+    return released_course
 
 
 def warm_reference_cache(root):
@@ -174,3 +178,15 @@ def graded_course(generated_course, tmp_path_factory):
         per_copy = list(pool.map(grade_copy, roots))
     preflights = {a: [results[a] for results in per_copy] for a in ASSIGNMENTS}
     return GradedCourse(roots, where, preflights, students)
+
+
+# -- the quick tier (make check): the toolkit, the release sync, one grading round trip ------------
+QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "test_graphs", "test_feedback",
+                 "test_derivations", "test_verdicts", "test_quick"}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = getattr(item, "module", None)
+        if module is not None and module.__name__.rsplit(".", 1)[-1] in QUICK_MODULES:
+            item.add_marker(pytest.mark.quick)

@@ -13,19 +13,22 @@ from conftest import ASSIGNMENTS, ROOT
 NOTEBOOKS = sorted(p.relative_to(ROOT / "source") for p in (ROOT / "source").glob("*/*.ipynb"))
 
 
+@pytest.mark.quick
 def test_every_assignment_has_a_release():
     assert ASSIGNMENTS, "no assignments under source/"
     released = sorted(p.relative_to(ROOT / "release") for p in (ROOT / "release").glob("*/*.ipynb"))
     assert released == NOTEBOOKS, "release/ and source/ hold different notebooks: run `make release`"
 
 
-def test_release_is_in_sync_with_source(generated_course):
+@pytest.mark.quick
+def test_release_is_in_sync_with_source(released_course):
     for rel in NOTEBOOKS:
-        fresh = json.loads((generated_course / "release" / rel).read_text())
+        fresh = json.loads((released_course / "release" / rel).read_text())
         committed = json.loads((ROOT / "release" / rel).read_text())
         assert fresh == committed, f"release/{rel} is stale: run `make release` and commit the result"
 
 
+@pytest.mark.quick
 @pytest.mark.parametrize("rel", NOTEBOOKS, ids=str)
 def test_release_leaks_no_solution_and_no_hidden_test(rel):
     text = (ROOT / "release" / rel).read_text()
