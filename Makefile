@@ -54,7 +54,7 @@ grade: $(STAMP)
 		$(if $(SCHEDULER),--scheduler $(SCHEDULER)) $(if $(FORCE),--force) $(if $(NO_SANDBOX),--no-sandbox)
 
 ## hub: the course on a JupyterHub on this machine (root: creates accounts; hub/course_hub.py); hub-down removes it
-hub: $(STAMP)
+hub:
 	bash scripts/system-packages.sh
 	bash scripts/node-packages.sh
 	python3 hub/course_hub.py up

@@ -139,8 +139,20 @@ def remove_accounts() -> None:
 def build_environment() -> None:
     python = ENV / "bin" / "python"
     stamp = ENV / ".installed"
-    if stamp.is_file() and stamp.stat().st_mtime >= (REPO / "requirements.txt").stat().st_mtime:
-        return
+    if not (stamp.is_file() and stamp.stat().st_mtime >= (REPO / "requirements.txt").stat().st_mtime):
+        install_requirements(python)
+        stamp.touch()
+    # the toolkit only: a fresh copy of course/ into site-packages on every `up` (the grading package
+    # stays out)
+    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                                        text=True).strip())
+    shutil.rmtree(site / "course", ignore_errors=True)
+    shutil.copytree(REPO / "course", site / "course", ignore=shutil.ignore_patterns("__pycache__"))
+    run(python, "-m", "compileall", "-q", site / "course")
+    run("chmod", "-R", "a+rX", HUB)
+
+
+def install_requirements(python: Path) -> None:
     say(f"building the course environment in {ENV} (pinned requirements.txt; a minute or two)")
     if not python.exists():
         # Debian's python3, not the one this script runs with: every user must be able to execute the
@@ -149,14 +161,6 @@ def build_environment() -> None:
     pip = [python, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     run(*pip, "-r", REPO / "requirements.txt")
     run(python, "-m", "pip", "uninstall", "--quiet", "--yes", "rfc3987-syntax", "lark")
-    # the toolkit only: a copy of course/ into site-packages (the grading package stays out)
-    site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                                        text=True).strip())
-    shutil.rmtree(site / "course", ignore_errors=True)
-    shutil.copytree(REPO / "course", site / "course", ignore=shutil.ignore_patterns("__pycache__"))
-    run(python, "-m", "compileall", "-q", site / "course")
-    run("chmod", "-R", "a+rX", HUB)
-    stamp.touch()
 
 
 def install_node() -> None:
