@@ -27,7 +27,7 @@ demo: $(STAMP)
 test: $(STAMP)
 	bash scripts/system-packages.sh --tests
 	bash scripts/node-packages.sh
-	$(PY) -m pytest
+	$(PY) -m pytest -n 2
 
 ## check: the quick tier for the edit-test loop (toolkit, release sync, one grading round trip; ~1 min)
 check: $(STAMP)

@@ -3,8 +3,10 @@
     .venv/bin/python benchmarks/suite_time.py           # the whole suite (what make test runs)
     .venv/bin/python benchmarks/suite_time.py --quick   # the quick tier (make check)
 
-Runs pytest as the Makefile does, times it from outside, and prints the wall time, pytest's summary
-line and its ten slowest steps (setup and call). Nothing is asserted: time limits belong here, not in
+Runs pytest as the Makefile does (``make test``: two lanes on pytest-xdist workers; ``make check``:
+serial), times it from outside, and prints the wall time, how busy the machine's cores were meanwhile
+(from /proc/stat: the core-seconds spent, out of wall time x cores), pytest's summary line and its ten
+slowest steps (setup and call). Nothing is asserted: time limits belong here, not in
 tests. Run it on an idle machine; the number depends on the cores (``nproc``) and what else runs.
 """
 from __future__ import annotations
@@ -19,23 +21,41 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def busy_seconds() -> float | None:
+    """Core-seconds the whole machine has spent not idle since boot (/proc/stat), None off Linux."""
+    try:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    except OSError:
+        return None
+    idle = fields[3] + fields[4]  # idle + iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=10"]
+    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=10", "-n", "2"]
     if quick:
+        cmd = [sys.executable, "-m", "pytest", "-q"]
         cmd += ["-m", "quick", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider --durations=10"]
-    start = time.monotonic()
+    start, busy_before = time.monotonic(), busy_seconds()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
-    wall = time.monotonic() - start
+    wall, busy_after = time.monotonic() - start, busy_seconds()
+    busy = busy_after - busy_before if busy_before is not None and busy_after is not None else None
+    log = ROOT / "test-artifacts" / f"suite-time{'-quick' if quick else ''}.txt"
+    log.parent.mkdir(exist_ok=True)
+    log.write_text(proc.stdout + proc.stderr)
     out = proc.stdout.splitlines()
     summary = next((l for l in reversed(out) if re.search(r"\d+ (passed|failed)", l)), "(no summary line)")
     slowest = []
     if any("slowest" in l for l in out):
         i = next(i for i, l in enumerate(out) if "slowest" in l)
         slowest = [l for l in out[i + 1:] if re.match(r"\s*\d+\.\d+s (setup|call|teardown)", l)][:10]
-    print(f"{'quick tier' if quick else 'whole suite'} on {os.cpu_count()} cores: {wall:.0f} s wall")
+    cores = os.cpu_count() or 1
+    print(f"{'quick tier' if quick else 'whole suite'} on {cores} cores: {wall:.0f} s wall")
+    if busy is not None:
+        print(f"cores busy: {busy:.0f} core-seconds of {wall * cores:.0f} ({100 * busy / (wall * cores):.0f} %)")
     print(summary.strip("= "))
-    print("slowest steps:")
+    print(f"slowest steps (pytest's whole output: {log.relative_to(ROOT)}):")
     for line in slowest:
         print("  " + line.strip())
     return proc.returncode

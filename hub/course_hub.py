@@ -3,6 +3,7 @@
     python3 hub/course_hub.py up       # or: make hub
     python3 hub/course_hub.py status
     python3 hub/course_hub.py down     # or: make hub-down
+    python3 hub/course_hub.py down --keep-environment   # (tests/test_hub.py) keeps env/ and node_modules/
 
 ``up`` creates, in this order (each step is skipped when already done, so it can be run again):
 
@@ -31,7 +32,10 @@ it to other users except ``course/`` and ``.venv/`` (which graded kernels elsewh
 read), and ``down`` gives every entry back the mode it had.
 
 ``down`` stops the hub and every server it started, removes the accounts with their homes, the
-exchange and ``/opt/backprop-hub``.
+exchange and ``/opt/backprop-hub``. ``down --keep-environment`` keeps the two things ``up`` builds
+from pinned lists -- ``env/`` (a minute of pip) and ``node_modules/`` -- for the next ``up``, which
+reuses them while ``requirements.txt`` and ``package-lock.json`` are unchanged (tests/test_hub.py
+brings a hub up and down on every run of the suite).
 """
 from __future__ import annotations
 
@@ -138,10 +142,11 @@ def remove_accounts() -> None:
 # ------------------------------------------------------------------------------------ environment
 def build_environment() -> None:
     python = ENV / "bin" / "python"
-    stamp = ENV / ".installed"
-    if not (stamp.is_file() and stamp.stat().st_mtime >= (REPO / "requirements.txt").stat().st_mtime):
+    stamp = ENV / ".installed"  # what it was built from: rebuilt when requirements.txt changes
+    built_from = f"{BASE_PYTHON} {sys_version(BASE_PYTHON)}\n" + (REPO / "requirements.txt").read_text()
+    if not (stamp.is_file() and stamp.read_text() == built_from):
         install_requirements(python)
-        stamp.touch()
+        stamp.write_text(built_from)
     # the toolkit only: a fresh copy of course/ into site-packages on every `up` (the grading package
     # stays out)
     site = Path(subprocess.check_output([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
@@ -150,6 +155,10 @@ def build_environment() -> None:
     shutil.copytree(REPO / "course", site / "course", ignore=shutil.ignore_patterns("__pycache__"))
     run(python, "-m", "compileall", "-q", site / "course")
     run("chmod", "-R", "a+rX", HUB)
+
+
+def sys_version(python: Path) -> str:
+    return subprocess.check_output([python, "-c", "import sys; print(sys.version)"], text=True).strip()
 
 
 def install_requirements(python: Path) -> None:
@@ -164,12 +173,16 @@ def install_requirements(python: Path) -> None:
 
 
 def install_node() -> None:
-    if (NODE / ".bin" / "configurable-http-proxy").exists() and (NODE / "mathjax" / "es5" / "tex-svg.js").is_file():
+    lock = (REPO / "package-lock.json").read_text()
+    stamp = NODE / ".built-from-package-lock.json"
+    if stamp.is_file() and stamp.read_text() == lock and (NODE / ".bin" / "configurable-http-proxy").exists() \
+            and (NODE / "mathjax" / "es5" / "tex-svg.js").is_file():
         return
     say("installing the npm packages (configurable-http-proxy, mathjax)")
     for name in ("package.json", "package-lock.json"):
         shutil.copy(REPO / name, HUB / name)
     run("npm", "ci", "--no-audit", "--no-fund", "--loglevel=error", cwd=HUB)
+    stamp.write_text(lock)
     run("chmod", "-R", "a+rX", NODE)
 
 
@@ -367,14 +380,21 @@ def up() -> int:
     return 0
 
 
-def down() -> int:
+def down(keep_environment: bool = False) -> int:
     preflight()
     stop_hub()
     remove_accounts()
     reopen_checkout()
     shutil.rmtree(EXCHANGE, ignore_errors=True)
-    shutil.rmtree(HUB, ignore_errors=True)
-    say(f"removed {EXCHANGE} and {HUB}")
+    if keep_environment and HUB.is_dir():
+        kept = {ENV, NODE}
+        for entry in HUB.iterdir():
+            if entry not in kept:
+                shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+        say(f"removed {EXCHANGE} and {HUB} except {ENV.name}/ and {NODE.name}/ (kept for the next up)")
+    else:
+        shutil.rmtree(HUB, ignore_errors=True)
+        say(f"removed {EXCHANGE} and {HUB}")
     return 0
 
 
@@ -389,11 +409,13 @@ def status() -> int:
 
 def main(argv: list[str]) -> int:
     commands = {"up": up, "down": down, "status": status}
-    if len(argv) != 1 or argv[0] not in commands:
-        print("usage: python3 hub/course_hub.py up|status|down  (up and down need root)", file=sys.stderr)
+    keep = argv[1:] == ["--keep-environment"] and argv[:1] == ["down"]
+    if not (len(argv) == 1 and argv[0] in commands or keep):
+        print("usage: python3 hub/course_hub.py up|status|down [--keep-environment]  (up and down need root)",
+              file=sys.stderr)
         return 2
     try:
-        return commands[argv[0]]()
+        return down(keep_environment=True) if keep else commands[argv[0]]()
     except HubError as err:
         print(f"PROBLEM: {err}", file=sys.stderr)
         return 2

@@ -31,22 +31,44 @@ if os.environ.get("COURSE_TEST_ASSIGNMENTS"):
     ASSIGNMENTS = [a for a in ASSIGNMENTS if a in os.environ["COURSE_TEST_ASSIGNMENTS"].split(",")]
 
 
+def built_once(tmp_path_factory, name: str, build) -> Path:
+    """``build(folder)`` once per test run, even when the run is split over pytest-xdist workers:
+    the first worker to ask builds the folder under a lock while the others wait, then all use it."""
+    import fcntl
+
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's folder, shared by its workers (each has its own popen-gwN below it)
+    folder = base / name
+    with open(base / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (base / f"{name}.built").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+            build(folder)
+            (base / f"{name}.built").touch()
+    return folder
+
+
 @pytest.fixture(scope="session")
 def released_course(tmp_path_factory):
     """A course copy in which `nbgrader generate_assignment` has run for every assignment: its
     release/ is what source/ generates now, and its gradebook knows every assignment."""
     os.environ.pop("COURSE_DB_URL", None)
-    root = copy_course(tmp_path_factory.mktemp("generated") / "course")
-    release(root)
-    return root
+
+    def build(folder):
+        release(copy_course(folder / "course"))
+    return built_once(tmp_path_factory, "released", build) / "course"
 
 
 @pytest.fixture(scope="session")
-def generated_course(released_course):
-    """The released course with every assignment's reference run cached, so graded copies can
-    start from it without generating or running the reference again."""
-    warm_reference_cache(released_course)
-    return released_course
+def generated_course(released_course, tmp_path_factory):
+    """A copy of the released course with every assignment's reference run cached, so graded copies
+    can start from it without generating or running the reference again."""
+    def build(folder):
+        folder.mkdir(parents=True)
+        shutil.copytree(released_course, folder / "course")
+        warm_reference_cache(folder / "course")
+    return built_once(tmp_path_factory, "generated", build) / "course"
 
 
 def warm_reference_cache(root):
@@ -185,8 +207,55 @@ QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "t
                  "test_derivations", "test_verdicts", "test_quick"}
 
 
+# -- two lanes (make test: pytest -n 2) --------------------------------------------------------------
+# make test runs the suite on two pytest-xdist workers, each given one lane, which it runs in collection
+# order (so a module's fixtures are built once). The grading lane: the tests that read the suite's
+# graded fixtures (graded_course, fast_scores), class-scale grading, and the release's own tests. The
+# machine lane: JupyterHub, JupyterLab and Chromium, the sandbox's attacks and their timeouts, nbval's
+# kernels, and everything else. The two take about as long (measured: benchmarks/suite_time.py, and
+# notes/suite-speed.md). Without -n (make check, one test file) there are no lanes.
+GRADING_LANE = ("tests/test_roundtrip.py", "tests/test_integrity.py", "tests/test_grade.py",
+                "tests/test_feedback_offline.py", "tests/test_release.py")
+GRADED_FIXTURES = {"graded_course", "fast_scores", "fast_messages"}
+
+
+def lane_of(nodeid: str) -> str:
+    return "grading" if nodeid.startswith(GRADING_LANE) else "machine"
+
+
+class LaneScheduling:
+    """pytest-xdist's scheduler for make test: one work unit per lane (xdist's loadscope scheduling,
+    with the lane as the scope), so each of the two workers runs one lane."""
+
+    def __new__(cls, config, log):
+        from xdist.scheduler import LoadScopeScheduling
+
+        class Lanes(LoadScopeScheduling):
+            def _split_scope(self, nodeid: str) -> str:
+                return lane_of(nodeid)
+        return Lanes(config, log)
+
+
+class LanesPlugin:
+    @staticmethod
+    def pytest_xdist_make_scheduler(config, log):
+        return LaneScheduling(config, log)
+
+
+def pytest_configure(config):
+    if config.pluginmanager.hasplugin("xdist"):
+        config.pluginmanager.register(LanesPlugin(), "course-lanes")
+
+
 def pytest_collection_modifyitems(config, items):
     for item in items:
         module = getattr(item, "module", None)
         if module is not None and module.__name__.rsplit(".", 1)[-1] in QUICK_MODULES:
             item.add_marker(pytest.mark.quick)
+
+
+def pytest_runtest_setup(item):
+    if GRADED_FIXTURES & set(getattr(item, "fixturenames", ())) and lane_of(item.nodeid) != "grading":
+        # in the machine lane it would build the graded fixtures a second time, in the other worker
+        pytest.fail(f"{item.nodeid} reads the graded fixtures: add it to GRADING_LANE in tests/conftest.py",
+                    pytrace=False)

@@ -4,10 +4,11 @@ Real ``nbgrader autograde`` (conftest.graded_course): reference -> full marks; b
 on every graded cell; malformed JSON and an empty student folder are reported in one sentence and
 the rest of the class is still graded; feedback shows what failed but not the hidden tests.
 
-The known-wrong variants of tests/catalogue/<assignment>.py (74 of them) run in one shared kernel
-per assignment (tests/fastgrade.py), scored by nbgrader's own ``determine_grade``; that this
-agrees with ``nbgrader autograde`` is checked here on the reference, the blank release and one
-variant of every assignment.
+The known-wrong variants of tests/catalogue/<assignment>.py (148 of them) run in one shared kernel
+per assignment (tests/fastgrade.py), each variant's own cells in a fork of the kernel after the cells it
+shares with the reference, scored by nbgrader's own ``determine_grade``; that this agrees with
+``nbgrader autograde`` is checked here on the reference, the blank release and one variant of every
+assignment (run to its end through the fork).
 """
 from concurrent.futures import ThreadPoolExecutor
 
@@ -26,22 +27,39 @@ def variants(assignment):
 
 @pytest.fixture(scope="module")
 def fast_scores(generated_course):
-    """{assignment: {"reference"|"blank"|variant description: {grade_id: (score, max)}}}."""
+    """{assignment: ({"reference"|"blank"|variant description: {grade_id: (score, max)}}, messages)}.
+
+    The reference and the blank release run in full in the shared kernel. Each variant replaces one
+    answer cell: the kernel runs the reference's cells before it once (advance(), variants in the order
+    of their cells) and the variant's own cells run in a fork of that state (grade_forked()); the tests
+    before its cell keep the reference's scores. The first variant runs to the end (it is compared with
+    real nbgrader below); the others stop after the last test they must lose or keep."""
     def run(assignment):
         (name, (src, rel)), = release_notebooks(generated_course, assignment).items()
         kernel = SharedKernel(str(generated_course / "source" / assignment),
                               source=generated_course / "source" / assignment / name, root=generated_course)
-        messages = {}
         try:
-            out = {"reference": kernel.grade(as_autograded(build_submission(src, rel), src)),
-                   "blank": kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))}
+            reference_nb = as_autograded(build_submission(src, rel), src)
+            out = {"reference": kernel.grade(reference_nb)}
+            reference_messages = kernel.messages
+            out["blank"] = kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))
+            reference_cells = [c.source for c in kernel.code_cells(reference_nb)]
+            ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in kernel.code_cells(reference_nb)]
+            planned = []
             for i, (description, (variant, replace)) in enumerate(variants(assignment).items()):
-                # the first variant runs in full (compared with nbgrader); the others stop after
-                # the last cell they must lose
+                nb = as_autograded(build_submission(src, rel, replace=replace), src)
+                start = ids.index(variant["cell"])
+                # only the variant's cell differs from the reference's run
+                assert [c.source for c in kernel.code_cells(nb)][:start] == reference_cells[:start], description
                 stop = None if i == 0 else set(variant["loses"]) | set(variant.get("keeps", []))
-                out[description] = kernel.grade(as_autograded(build_submission(src, rel, replace=replace), src),
-                                                stop_after=stop)
-                messages[description] = kernel.messages
+                planned.append((start, i, description, nb, stop))
+            messages = {}
+            for start, _, description, nb, stop in sorted(planned, key=lambda p: p[:2]):
+                kernel.advance(reference_nb, start)
+                before = {g: s for g, s in out["reference"].items() if g in ids[:start]}
+                out[description] = {**before, **kernel.grade_forked(nb, start, stop_after=stop)}
+                messages[description] = {**{g: m for g, m in reference_messages.items() if g in before},
+                                         **kernel.messages}
             return assignment, (out, messages)
         finally:
             kernel.close()

@@ -24,12 +24,15 @@ from grader.instructor import build_submission, grade, release_notebooks, write_
 from conftest import TEST_LIMITS
 
 ASSIGNMENT = "03_tensor_backprop"
-MARKER = "sandbox-attack-marker-4711"
+MARKER = "sandbox-attack-marker-4711"            # the attacks graded by plain nbgrader autograde
+PARALLEL_MARKER = "sandbox-attack-marker-4712"   # those graded by grader.grade --workers 2 at the same time
 MEMORY_MB = 1536  # TEST_LIMITS' kernel limit
 
 
-def attacks(port: int) -> dict[str, str]:
-    """student -> code placed in the first answer cell of a blank submission."""
+def attacks(port: int, marker: str = MARKER) -> dict[str, str]:
+    """student -> code placed in the first answer cell of a blank submission; what the attacks start
+    or write carries ``marker``."""
+    MARKER = marker  # noqa: N806 (the attack texts below read it)
     return {
         "read-course": r'''
 import glob, os
@@ -164,8 +167,9 @@ class Listener(threading.Thread):
 class Sampler(threading.Thread):
     """Samples, while grading runs: processes carrying the marker, kernel memory, nbgrader's memory."""
 
-    def __init__(self):
+    def __init__(self, marker: str = MARKER):
         super().__init__(daemon=True)
+        self.marker = marker
         self.stop = threading.Event()
         self.most_marked = 0
         self.kernel_rss = 0
@@ -181,7 +185,7 @@ class Sampler(threading.Thread):
                     rss = proc.memory_info().rss
                 except psutil.Error:
                     continue
-                if MARKER in cmd:
+                if self.marker in cmd:
                     marked += 1
                 elif "ipykernel_launcher" in cmd:
                     self.kernel_rss = max(self.kernel_rss, rss)
@@ -191,24 +195,20 @@ class Sampler(threading.Thread):
             time.sleep(0.05)
 
 
-def marked_processes() -> list[str]:
+def marked_processes(marker: str = MARKER) -> list[str]:
     out = []
     for proc in psutil.process_iter(["cmdline"]):
         try:
             cmd = " ".join(proc.info["cmdline"] or [])
         except psutil.Error:
             continue
-        if MARKER in cmd:
+        if marker in cmd:
             out.append(f"{proc.pid}: {cmd}")
     return out
 
 
-@pytest.fixture(scope="module")
-def attacked(generated_course, tmp_path_factory):
-    import shutil
-
-    root = tmp_path_factory.mktemp("sandbox") / "course"
-    shutil.copytree(generated_course, root)
+def grade_attacks(root: Path) -> dict:
+    """Every attack and a victim, graded by one plain ``nbgrader autograde`` (grader.instructor.grade)."""
     listener = Listener()
     listener.start()
     (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
@@ -236,6 +236,54 @@ def attacked(generated_course, tmp_path_factory):
     return {"root": root, "check": check, "before": before, "after": course_hashes(root), "sampler": sampler,
             "leftovers": leftovers, "received": listener.received, "name": name,
             "seconds": finished - started}
+
+
+def grade_attacks_in_parallel(root: Path) -> dict:
+    """The attacks that aim at the grading processes, graded by ``python -m grader.grade --workers 2``
+    (which once lost every other student of the batch to a SIGSTOP or a killed worker)."""
+    from grader import grade as class_grade
+
+    (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
+    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
+                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    chosen = {k: v for k, v in attacks(1, PARALLEL_MARKER).items()
+              if k in ("signals", "detach", "write-course", "processes")}
+    for student, code in chosen.items():
+        write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
+                                                                              replace={first_answer: code})})
+    for i in range(2):
+        write_submission(root, f"victim-{i}", ASSIGNMENT, {name: build_submission(src, rel)})
+    before = course_hashes(root)
+    status = class_grade.main([ASSIGNMENT, "--course-dir", str(root), "--workers", "2"])
+    time.sleep(10)
+    return {"root": root, "status": status, "before": before, "after": course_hashes(root),
+            "leftovers": marked_processes(PARALLEL_MARKER), "students": list(chosen) + ["victim-0", "victim-1"]}
+
+
+@pytest.fixture(scope="module")
+def graded_attacks(generated_course, tmp_path_factory):
+    """Both gradings, each in its own copy of the course, at the same time (so that their waits -- the
+    timeouts, the 10 s after each -- overlap); each attack carries its run's marker."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    roots = []
+    for name in ("sandbox", "sandbox-parallel"):
+        roots.append(tmp_path_factory.mktemp(name) / "course")
+        shutil.copytree(generated_course, roots[-1])
+    with ThreadPoolExecutor(2) as pool:
+        serial, parallel = pool.submit(grade_attacks, roots[0]), pool.submit(grade_attacks_in_parallel, roots[1])
+        return serial.result(), parallel.result()
+
+
+@pytest.fixture(scope="module")
+def attacked(graded_attacks):
+    return graded_attacks[0]
+
+
+@pytest.fixture(scope="module")
+def attacked_in_parallel(graded_attacks):
+    return graded_attacks[1]
 
 
 def scores(root, student):
@@ -347,32 +395,6 @@ def test_the_opt_out_is_said_on_every_run(monkeypatch, capsys):
     assert grade.sandbox_ready(opt_out=True)
     assert "WITHOUT the sandbox" in capsys.readouterr().out
     assert os.environ["COURSE_NO_SANDBOX"] == "1"
-
-
-@pytest.fixture(scope="module")
-def attacked_in_parallel(generated_course, tmp_path_factory):
-    """The attacks that aim at the grading processes, graded by ``python -m grader.grade --workers 2``
-    (which once lost every other student of the batch to a SIGSTOP or a killed worker)."""
-    import shutil
-
-    from grader import grade as class_grade
-
-    root = tmp_path_factory.mktemp("sandbox-parallel") / "course"
-    shutil.copytree(generated_course, root)
-    (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
-    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
-                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
-    chosen = {k: v for k, v in attacks(1).items() if k in ("signals", "detach", "write-course", "processes")}
-    for student, code in chosen.items():
-        write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
-                                                                              replace={first_answer: code})})
-    for i in range(2):
-        write_submission(root, f"victim-{i}", ASSIGNMENT, {name: build_submission(src, rel)})
-    before = course_hashes(root)
-    status = class_grade.main([ASSIGNMENT, "--course-dir", str(root), "--workers", "2"])
-    time.sleep(10)
-    return {"root": root, "status": status, "before": before, "after": course_hashes(root),
-            "leftovers": marked_processes(), "students": list(chosen) + ["victim-0", "victim-1"]}
 
 
 def test_parallel_grading_survives_the_attacks(attacked_in_parallel):
