@@ -77,7 +77,11 @@ class SharedKernel:
         self.km, self.kc = start_new_kernel(kernel_name="python3", cwd=cwd, env=env,
                                             extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.timeout = timeout
-        self.run(f"import sys\nsys.path.insert(0, {str(Path(__file__).parent)!r})\nimport fastgrade_fork")
+        # the kernel's half of forked grading, as module fastgrade_fork (tests/ stays off its sys.path)
+        self.run("import importlib.util, sys\n"
+                 f"_spec = importlib.util.spec_from_file_location('fastgrade_fork', {str(Path(__file__).with_name('fastgrade_fork.py'))!r})\n"
+                 "sys.modules['fastgrade_fork'] = _module = importlib.util.module_from_spec(_spec)\n"
+                 "_spec.loader.exec_module(_module)\ndel _spec, _module")
         self._scratch = Path(tempfile.mkdtemp(prefix="fastgrade-"))
         self.position = None  # code cells of the shared prefix run so far (advance())
 
