@@ -18,6 +18,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -148,6 +149,19 @@ def launch_chromium():
         pytest.fail(f"Debian's chromium at {CHROMIUM} did not start under Playwright: {str(err).splitlines()[0]}",
                     pytrace=False)
     return pw, browser
+
+
+@contextmanager
+def chromium():
+    """Debian's Chromium alone (no JupyterLab), closed afterwards whatever happened."""
+    pw, browser = launch_chromium()
+    try:
+        yield browser
+    finally:
+        try:
+            browser.close()
+        finally:
+            pw.stop()
 
 
 def new_page(browser):

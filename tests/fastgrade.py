@@ -28,7 +28,7 @@ from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
 from course.report import GIVEN_ENV
-from grader.integrity import split_test
+from grader.integrity import _is_test, split_test
 from grader.verdicts import apply_verdict, givens_of, is_judged, reference_reports
 
 # ``%reset -f`` (the namespace cleared as a fresh kernel has it) without the two full garbage
@@ -123,30 +123,27 @@ class SharedKernel:
     def _parts(cell) -> list[str]:
         """What the kernel runs for a cell: a test cell's visible part and each hidden part on their
         own (so a hidden part runs even when the visible check failed), any other cell whole."""
-        meta = cell.metadata.get("nbgrader", {})
-        parts = split_test(cell.source) if meta.get("grade") and not meta.get("solution") else None
-        return parts or [cell.source]
+        return (split_test(cell.source) if _is_test(cell) else None) or [cell.source]
 
     def _score(self, cell, outputs: list[list]) -> tuple | None:
         """(grade_id, (score, max)) of a test cell whose parts gave ``outputs``, judged as autograde
         judges it; None for other cells. Records the cell's messages in ``self.messages``."""
-        meta = cell.metadata.get("nbgrader", {})
-        visible = outputs[0] if meta.get("grade") and not meta.get("solution") and split_test(cell.source) else []
-        cell.outputs = [nbformat.from_dict(o) if isinstance(o, dict) else o for part in outputs for o in part]
-        visible = [nbformat.from_dict(o) if isinstance(o, dict) else o for o in visible]
-        if not (meta.get("grade") and not meta.get("solution")):
+        cell.outputs = [o for part in outputs for o in part]
+        if not _is_test(cell):
             return None
-        expected = self.reference.get(meta["grade_id"])
+        visible = outputs[0] if split_test(cell.source) else []
+        grade_id = cell.metadata["nbgrader"]["grade_id"]
+        expected = self.reference.get(grade_id)
         if is_judged(expected):
             apply_verdict(cell, expected)
-        self.messages[meta["grade_id"]] = {
+        self.messages[grade_id] = {
             "visible": "\n".join(f"{o.ename}: {o.evalue}" for o in visible if o.output_type == "error"),
             "verdict": "\n".join(o.evalue for o in cell.outputs
                                  if o.output_type == "error" and o.ename == "WrongAnswer")}
         for output in cell.outputs:
             if output.get("output_type") == "stream" and output.get("name") == "stderr":
                 output["name"] = "stdout"
-        return meta["grade_id"], determine_grade(cell)
+        return grade_id, determine_grade(cell)
 
     def grade(self, nb, stop_after: set | None = None) -> dict:
         """{grade_id: (score, max score)} of the test cells, after running every code cell in order
@@ -200,7 +197,7 @@ class SharedKernel:
         self.messages = {}
         scores = {}
         for cell, parts in zip(run, json.loads(out_path.read_text())):
-            scored = self._score(cell, parts)
+            scored = self._score(cell, [[nbformat.from_dict(o) for o in part] for part in parts])
             if scored:
                 scores[scored[0]] = scored[1]
         return scores

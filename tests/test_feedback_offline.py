@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from browser_lab import Shots, launch_chromium
+from browser_lab import Shots, chromium
 from conftest import ASSIGNMENTS, ROOT
 
 
@@ -20,14 +20,8 @@ def shots():
 
 @pytest.fixture(scope="module")
 def browser():
-    pw, chromium = launch_chromium()
-    try:
-        yield chromium
-    finally:
-        try:
-            chromium.close()
-        finally:
-            pw.stop()
+    with chromium() as browser:
+        yield browser
 
 
 def test_feedback_math_renders_with_the_network_off(browser, graded_course, shots):

@@ -38,7 +38,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from browser_lab import NB, Shots, close_dialog, launch_chromium, menu, validate
+import browser_lab
+from browser_lab import NB, Shots, close_dialog, menu, validate
 from conftest import ASSIGNMENTS, ROOT
 from grader.instructor import build_submission
 
@@ -89,12 +90,8 @@ def hub():
 
 @pytest.fixture(scope="module")
 def chromium():
-    pw, browser = launch_chromium()
-    try:
+    with browser_lab.chromium() as browser:
         yield browser
-    finally:
-        browser.close()
-        pw.stop()
 
 
 def log_in(browser, passwords, user):

@@ -207,13 +207,18 @@ def marked_processes(marker: str = MARKER) -> list[str]:
     return out
 
 
+def first_answer_cell(src) -> str:
+    """The grade_id of the notebook's first answer cell, where each attack goes."""
+    return next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
+                if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+
+
 def grade_attacks(root: Path) -> dict:
     """Every attack and a victim, graded by one plain ``nbgrader autograde`` (grader.instructor.grade)."""
     listener = Listener()
     listener.start()
     (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
-    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
-                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    first_answer = first_answer_cell(src)
     write_submission(root, "victim", ASSIGNMENT, {name: build_submission(src, rel)})
     for student, code in attacks(listener.port).items():
         write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
@@ -244,8 +249,7 @@ def grade_attacks_in_parallel(root: Path) -> dict:
     from grader import grade as class_grade
 
     (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
-    first_answer = next(c.metadata["nbgrader"]["grade_id"] for c in src.cells
-                        if c.get("metadata", {}).get("nbgrader", {}).get("solution"))
+    first_answer = first_answer_cell(src)
     chosen = {k: v for k, v in attacks(1, PARALLEL_MARKER).items()
               if k in ("signals", "detach", "write-course", "processes")}
     for student, code in chosen.items():
