@@ -196,6 +196,17 @@ class Shots:
 # --------------------------------------------------------------------------- JupyterLab in the page
 NB = ".jp-NotebookPanel:not(.lm-mod-hidden)"  # the notebook in the current tab
 
+
+# Playwright polls a wait_for_function condition on every animation frame unless told otherwise: with
+# STATE_JS (innerText of every prompt, which forces a layout) that kept the renderer busy through
+# every run of a notebook. Every wait here polls a few times a second instead.
+POLL_MS = 200
+
+
+def wait_for(page, expression: str, arg=None, timeout: float | None = None):
+    """``page.wait_for_function(expression, arg)``, polled every POLL_MS milliseconds."""
+    return page.wait_for_function(expression, arg=arg, timeout=timeout, polling=POLL_MS)
+
 # Cells of the current notebook as the page shows them: the active one, each code cell's prompt
 # ("[ ]:", "[*]:", "[7]:"; None for markdown), whether it shows an error, and the kernel status.
 STATE_JS = """() => {
@@ -225,7 +236,7 @@ def wait_kernel_idle(lab: Lab, page, path: str, timeout: float = 60) -> None:
     """Wait until the status bar shows this notebook with an idle kernel, and the server agrees."""
     name = path.rsplit("/", 1)[-1]
     try:
-        page.wait_for_function(
+        wait_for(page,
             """(name) => { const bar = document.querySelector('#jp-main-statusbar');
                             return !!bar && bar.innerText.includes(name) && bar.innerText.includes('| Idle'); }""",
             arg=name, timeout=timeout * 1000)
@@ -243,7 +254,7 @@ def wait_kernel_idle(lab: Lab, page, path: str, timeout: float = 60) -> None:
 def wait_run_finished(page, timeout: float = 180) -> dict:
     """After Run All: wait until nothing is queued and the kernel is idle, and either every code cell ran
     or one shows an error (JupyterLab's Run All stops at the first error)."""
-    page.wait_for_function(
+    wait_for(page,
         """() => { const s = (%s)(); const code = s.prompts.filter(p => p !== null);
                    return s.idle && !code.some(p => p.includes('*'))
                           && (code.every(p => /\\d/.test(p)) || s.errors.some(e => e)); }""" % STATE_JS,
@@ -262,7 +273,7 @@ def run_from(page, start: int, timeout: float = 120) -> None:
         assert s["active"] == i, f"cell {i} should be selected, but cell {s['active']} is"
         page.keyboard.press("Control+Enter" if i == n - 1 else "Shift+Enter")
         if s["prompts"][i] is not None:
-            page.wait_for_function(
+            wait_for(page,
                 "(i) => { const s = (%s)(); return s.idle && /\\d/.test(s.prompts[i]); }" % STATE_JS,
                 arg=i, timeout=timeout * 1000)
 
@@ -295,7 +306,7 @@ def open_problems(lab: Lab, page, path: str, n_cells: int) -> list[str]:
     its kernel idle; return what went wrong in the front end: error dialogs, MathJax errors, console
     errors and uncaught exceptions (which are then cleared from ``page.errors``)."""
     wait_kernel_idle(lab, page, path)
-    page.wait_for_function("n => document.querySelectorAll('%s .jp-Cell').length === n" % NB, arg=n_cells)
+    wait_for(page, "n => document.querySelectorAll('%s .jp-Cell').length === n" % NB, arg=n_cells)
     page.locator(f"{NB} .jp-MarkdownOutput mjx-container").first.wait_for()
     name = path.split("/")[-2] if "/" in path else path
     problems = [f"{name}: an error dialog: {text!r}" for text in error_dialogs(page)]
@@ -309,7 +320,7 @@ def open_problems(lab: Lab, page, path: str, n_cells: int) -> list[str]:
 
 def wait_current_tab(page, filename: str) -> None:
     """Wait until the main area's current tab is the document ``filename``."""
-    page.wait_for_function(
+    wait_for(page,
         "name => document.querySelector('#jp-main-dock-panel .lm-TabBar-tab.lm-mod-current')?.innerText.includes(name)",
         arg=filename)
 

@@ -13,7 +13,7 @@ import nbformat
 import pytest
 
 from browser_lab import (NB, Lab, Shots, activate_tab, close_dialog, launch_chromium, menu, new_page,
-                         open_problems, run_from, scroll_to_cell, settled_texts, validate, wait_current_tab,
+                         open_problems, run_from, scroll_to_cell, settled_texts, validate, wait_current_tab, wait_for,
                          wait_run_finished)
 from conftest import ASSIGNMENTS, ROOT, copy_course
 from grader.instructor import build_submission, nbgrader_meta
@@ -185,10 +185,10 @@ def test_assignment_from_blank_to_reference_with_validate(lab, page, shots):
     lab.put_notebook(CYCLE, build_submission(source, release))
     menu(page, "File", "Reload Notebook from Disk")
     reloaded = "() => document.querySelector('%s .jp-Cell .jp-OutputArea-output') === null" % NB
-    page.wait_for_function(f"() => !!document.querySelector('.jp-Dialog') || ({reloaded})()")
+    wait_for(page, f"() => !!document.querySelector('.jp-Dialog') || ({reloaded})()")
     if page.locator(".jp-Dialog").count():  # "unsaved changes" confirmation, if any
         close_dialog(page)
-    page.wait_for_function(reloaded)
+    wait_for(page, reloaded)
     menu(page, "Kernel", "Restart Kernel and Run All Cells")
     close_dialog(page)
     s = wait_run_finished(page)

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from browser_lab import Shots, chromium
+from browser_lab import Shots, chromium, wait_for
 from conftest import ASSIGNMENTS, ROOT
 
 
@@ -40,7 +40,7 @@ def test_feedback_math_renders_with_the_network_off(browser, graded_course, shot
     page.on("pageerror", lambda e: errors.append(str(e)))
     try:
         page.goto(pages[0].as_uri())
-        page.wait_for_function("() => document.querySelectorAll('mjx-container svg').length > 0", timeout=60_000)
+        wait_for(page, "() => document.querySelectorAll('mjx-container svg').length > 0", timeout=60_000)
         page.wait_for_timeout(500)  # MathJax typesets the page in one pass; let it finish
         shots(page, "feedback-offline-math")
         typeset = page.locator("mjx-container svg").count()

@@ -39,7 +39,7 @@ import nbformat
 import pytest
 
 import browser_lab
-from browser_lab import NB, Shots, close_dialog, menu, validate
+from browser_lab import NB, Shots, close_dialog, menu, validate, wait_for
 from conftest import ASSIGNMENTS, ROOT
 from grader.instructor import build_submission
 
@@ -172,9 +172,9 @@ def run_notebook_text(page, user: str, path: str, code: str) -> str:
     put_notebook(page, user, path, nb)
     page.goto(f"{URL}/user/{user}/lab/tree/{path}")
     page.locator(f"{NB} .jp-Cell").first.wait_for()
-    page.wait_for_function("(nb) => document.querySelectorAll(nb + ' .jp-Cell').length === 1", arg=NB)  # its tab
+    wait_for(page, "(nb) => document.querySelectorAll(nb + ' .jp-Cell').length === 1", arg=NB)  # its tab
     menu(page, "Run", "Run All Cells")
-    page.wait_for_function("(nb) => /DONE/.test(document.querySelector(nb + ' .jp-OutputArea-output')?.innerText || '')",
+    wait_for(page, "(nb) => /DONE/.test(document.querySelector(nb + ' .jp-OutputArea-output')?.innerText || '')",
                            arg=NB, timeout=120_000)
     return page.locator(f"{NB} .jp-OutputArea-output").first.inner_text()
 
@@ -269,7 +269,7 @@ def walk_through_the_course(hub, chromium, shots):
     teacher.locator("#edit-assignment-modal input.modal-timezone").fill("UTC")
     teacher.locator("#edit-assignment-modal button.save").click()
     teacher.wait_for_selector("#edit-assignment-modal", state="detached")
-    teacher.wait_for_function("([a, t]) => document.querySelector(`#main-table tr:has(td.name[data-order='${a}']) "
+    wait_for(teacher, "([a, t]) => document.querySelector(`#main-table tr:has(td.name[data-order='${a}']) "
                               "td.duedate`).innerText.includes(t)", arg=[ASSIGNMENT, due.strftime("%H:%M")])
     shots(teacher, "formgrader-due-date")
     time.sleep(1.5)
