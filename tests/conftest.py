@@ -1,4 +1,5 @@
 """Shared fixtures: the repository root and a throw-away copy of the course for nbgrader runs."""
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -100,7 +101,50 @@ def honest_books(root):
 # 5 s and 4 GiB; honest notebooks need < 3 s and < 0.5 GiB).
 TEST_LIMITS = ("--GuardedExecute.timeout=5", "--GuardedExecute.kill_grace=2",
                "--GuardedExecute.memory_limit_mb=1536")
-WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", (os.cpu_count() or 1) + 1))
+WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", os.cpu_count() or 1))
+
+# The small class tests/test_grade.py grades in parallel (grader.grade, Dask, PostgreSQL): its yardstick is
+# this class as graded_course grades it, by plain `nbgrader autograde` into one SQLite gradebook.
+CLASS_ASSIGNMENT = "03_tensor_backprop"
+# A reference answer handed in 2 days and 3 hours after the due date (test_integrity.py: the penalty).
+LATE_STUDENT, LATE_BY_HOURS = "late", 2 * 24 + 3
+
+
+def class_roster(root) -> dict:
+    """{student: {notebook name: notebook}} of the class: the reference, the blank release, the first two
+    known mistakes of the catalogue, and a cheat (grader.instructor.DEMO_TAMPER in the first answer, the
+    last test cell rewritten) whom grader.integrity must flag."""
+    from grader.instructor import (DEMO_TAMPER, DEMO_TAMPER_TEST, build_submission, load_catalogue,
+                                   release_notebooks, variant_code)
+
+    notebooks = release_notebooks(root, CLASS_ASSIGNMENT)
+    kinds = {"honest-reference": {}, "honest-blank": {"blank": True}}
+    for variant, student in zip(load_catalogue(root, CLASS_ASSIGNMENT).values(),
+                                (f"wrong-first-{CLASS_ASSIGNMENT[:2]}", f"wrong-second-{CLASS_ASSIGNMENT[:2]}")):
+        kinds[student] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
+    out = {}
+    for student, kwargs in {**kinds, f"tamper-{CLASS_ASSIGNMENT[:2]}": {"blank": True}}.items():
+        books = {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()}
+        if student.startswith("tamper-"):
+            for nb in books.values():
+                answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
+                answer.source = DEMO_TAMPER + answer.source
+                tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                         and not c.metadata["nbgrader"].get("solution")]
+                tests[-1].source = DEMO_TAMPER_TEST  # an instructor's cell altered: evidence, flagged
+        out[student] = books
+    return out
+
+
+def late_assignment() -> str:
+    """The assignment of the late student: the one with the fewest test cells (the cheapest to grade)."""
+    import tampering
+    from grader.instructor import release_notebooks
+
+    def tests(a):
+        (_, (src, _)), *_ = release_notebooks(ROOT, a).items()
+        return len(tampering.test_cells(src))
+    return min(ASSIGNMENTS, key=tests)
 
 
 @dataclass
@@ -135,10 +179,11 @@ def graded_course(generated_course, tmp_path_factory):
 
     The roster: per assignment the reference, the blank release and its first known-wrong variant
     (test_roundtrip.py), the tampering catalogue (tests/tampering.py, test_integrity.py), the honest
-    corpus (tests/honest.py, test_integrity.py), a malformed notebook and an empty folder.  Students are spread over WORKERS copies of the
-    generated course, which are graded at the same time (no two writers share a gradebook);
-    each copy then runs export, and copy 0 (which holds the students whose feedback the tests
-    read) generate_feedback.
+    corpus (tests/honest.py, test_integrity.py), a malformed notebook and an empty folder; the class
+    of test_grade.py (class_roster) and a late reference (test_integrity.py).  Students are spread over
+    WORKERS copies of the generated course, which are graded at the same time (no two writers share a
+    gradebook); each copy then runs export, and copy 0 (which holds the students whose feedback the
+    tests read, the class and the late student) generate_feedback.
     """
     from concurrent.futures import ThreadPoolExecutor
 
@@ -148,6 +193,7 @@ def graded_course(generated_course, tmp_path_factory):
     import tampering
 
     base = tmp_path_factory.mktemp("graded")
+    late = late_assignment()
     roots = []
     for i in range(WORKERS):
         root = base / f"part{i}"
@@ -163,6 +209,13 @@ def graded_course(generated_course, tmp_path_factory):
         for student, (kwargs, what) in roster.items():
             books = {n: build_submission(s, r, **kwargs) for n, (s, r) in notebooks.items()}
             jobs.append((1.0, student, assignment, books, what))
+        if assignment == CLASS_ASSIGNMENT:
+            for student, books in class_roster(generated_course).items():
+                if student not in roster:
+                    jobs.append((1.0, student, assignment, books, "class"))
+        if assignment == late:
+            jobs.append((1.0, LATE_STUDENT, assignment, {n: build_submission(s, r) for n, (s, r) in notebooks.items()},
+                         "late"))
     for sub in tampering.catalogue(generated_course, ASSIGNMENTS):
         weight = {"disrupted": 4.0, "malformed": 0.1}.get(sub.expect, 1.0)
         jobs.append((weight, sub.student, sub.assignment, sub.notebooks, sub))
@@ -170,13 +223,18 @@ def graded_course(generated_course, tmp_path_factory):
         jobs.append((1.0, sub.student, sub.assignment, sub.notebooks, sub))
     # feedback is generated in copy 0 only: the students whose feedback the tests read live there
     catalogue = tampering.catalogue(generated_course, ASSIGNMENTS)
+    # and so do the class of test_grade.py (one gradebook) and the late student (beside honest-reference)
     pinned = {"honest-reference", "honest-blank", catalogue[0].student,
-              next(s.student for s in catalogue if s.expect == "touched")}
+              next(s.student for s in catalogue if s.expect == "touched"), LATE_STUDENT}
+    pinned_in = {CLASS_ASSIGNMENT: set(class_roster(generated_course))}
     load = [0.0] * WORKERS
     load[0] = 5.0  # copy 0 also runs generate_feedback for every assignment
     where, students = {}, {}
-    for weight, student, assignment, books, what in sorted(jobs, key=lambda j: (j[1] not in pinned, -j[0])):
-        i = 0 if student in pinned else load.index(min(load))
+
+    def is_pinned(student, assignment):
+        return student in pinned or student in pinned_in.get(assignment, ())
+    for weight, student, assignment, books, what in sorted(jobs, key=lambda j: (not is_pinned(j[1], j[2]), -j[0])):
+        i = 0 if is_pinned(student, assignment) else load.index(min(load))
         load[i] += weight
         root = roots[i]
         if any(isinstance(b, str) for b in books.values()):
@@ -186,6 +244,13 @@ def graded_course(generated_course, tmp_path_factory):
                 (folder / name).write_text(text)
         else:
             write_submission(root, student, assignment, books)
+        if student == LATE_STUDENT:
+            from datetime import timedelta
+
+            from nbgrader.utils import parse_utc
+            due = json.loads((root / "due_dates.json").read_text())[assignment]
+            (root / "submitted" / student / assignment / "timestamp.txt").write_text(
+                f"{parse_utc(due) + timedelta(hours=LATE_BY_HOURS)} UTC\n")
         where[(student, assignment)], students[(student, assignment)] = root, what
     bad = roots[0] / "submitted" / "bad-empty" / ASSIGNMENTS[0]
     bad.mkdir(parents=True)  # a student folder without a notebook

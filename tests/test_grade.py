@@ -1,12 +1,12 @@
 """Class-scale grading (grader.grade): parallel autograde gives exactly serial nbgrader's grades.
 
-One light assignment, a small class (the reference, the blank release, two known mistakes):
-graded once by plain `nbgrader autograde` into SQLite (the yardstick), then by grader.grade on
-2 local worker processes into SQLite (one of them killed mid-grading, then a rerun), and on a
-Dask LocalCluster of 2 worker processes into a real PostgreSQL server the test starts. Bad
-input -- malformed JSON, a folder without notebooks, no submissions, a database that does not
-connect, a worker that dies -- is named in one sentence, nothing is half-written, and rerunning
-finishes the job.
+One light assignment, a small class (conftest.class_roster: the reference, the blank release, two known
+mistakes, a cheat): graded by plain `nbgrader autograde` into SQLite as part of the suite's graded
+course (the yardstick), then by grader.grade on 2 local worker processes into SQLite (one of them
+killed mid-grading, then a rerun), and on a Dask LocalCluster of 2 worker processes into a real
+PostgreSQL server the test starts. Bad input -- malformed JSON, a folder without notebooks, no
+submissions, a database that does not connect, a worker that dies -- is named in one sentence, nothing
+is half-written, and rerunning finishes the job.
 """
 import os
 import shutil
@@ -16,39 +16,26 @@ import time
 import pytest
 from nbgrader.api import Gradebook
 
-from conftest import ROOT
+from conftest import CLASS_ASSIGNMENT as ASSIGNMENT
+from conftest import ASSIGNMENTS, class_roster
 from grader import grade
-from grader.instructor import (DEMO_TAMPER, DEMO_TAMPER_TEST, build_submission, load_catalogue, release_notebooks, run_nbgrader,
-                               variant_code, write_submission)
+from grader.instructor import build_submission, release_notebooks, write_submission
 import pg_server
 
-ASSIGNMENT = "03_tensor_backprop"
+WRONG = f"wrong-second-{ASSIGNMENT[:2]}"  # the student whose worker is killed
+TAMPER = f"tamper-{ASSIGNMENT[:2]}"
 
 
-def roster():
-    """{student: build_submission kwargs}: reference, blank, and the first two known mistakes."""
-    notebooks = release_notebooks(ROOT, ASSIGNMENT)
-    students = {"honest-reference": {}, "honest-blank": {"blank": True},
-                "tamper": {"blank": True, "tamper": True}}  # flagged by grader.integrity: the flag must survive the merge
-    for i, variant in enumerate(list(load_catalogue(ROOT, ASSIGNMENT).values())[:2]):
-        students[f"wrong-{i}"] = {"replace": {variant["cell"]: variant_code(notebooks, variant)}}
-    return students
-
-
-def submit(root, students):
+def submit(root, students=None):
+    """Write the class's submissions (or only ``students``: {student: build_submission kwargs})."""
+    if students is None:
+        for student, books in class_roster(root).items():
+            write_submission(root, student, ASSIGNMENT, books)
+        return
     notebooks = release_notebooks(root, ASSIGNMENT)
     for student, kwargs in students.items():
-        kwargs = dict(kwargs)
-        tamper = kwargs.pop("tamper", False)
-        books = {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()}
-        if tamper:
-            for nb in books.values():
-                answer = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("solution"))
-                answer.source = DEMO_TAMPER + answer.source
-                tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-                         and not c.metadata["nbgrader"].get("solution")]
-                tests[-1].source = DEMO_TAMPER_TEST  # an instructor's cell altered: evidence, flagged
-        write_submission(root, student, ASSIGNMENT, books)
+        write_submission(root, student, ASSIGNMENT,
+                         {name: build_submission(src, rel, **kwargs) for name, (src, rel) in notebooks.items()})
 
 
 def grades(db_url):
@@ -78,18 +65,19 @@ def course_from(generated_course, dest):
 
 
 @pytest.fixture(scope="module")
-def serial(generated_course, tmp_path_factory):
-    """The yardstick: the class graded by plain `nbgrader autograde` into SQLite."""
-    root = course_from(generated_course, tmp_path_factory.mktemp("serial") / "course")
-    submit(root, roster())
-    proc = run_nbgrader(root, "autograde", ASSIGNMENT)
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    result = grades(sqlite_url(root))
-    assert sorted(result) == sorted(roster())
+def serial(graded_course):
+    """The yardstick: the class as plain `nbgrader autograde` graded it into SQLite (conftest.graded_course)."""
+    if ASSIGNMENT not in ASSIGNMENTS:
+        pytest.skip(f"COURSE_TEST_ASSIGNMENTS leaves out {ASSIGNMENT}, the class's assignment")
+    roster = class_roster(graded_course.roots[0])
+    root = graded_course.root_of("honest-reference", ASSIGNMENT)
+    assert all(graded_course.root_of(s, ASSIGNMENT) == root for s in roster)  # one gradebook
+    result = {s: r for s, r in grades(sqlite_url(root)).items() if s in roster}
+    assert sorted(result) == sorted(roster)
     # the integrity checks ran inside serial autograde: the cheat is flagged with its reason, scores 0
-    flagged = [k for k, v in result["tamper"].items() if isinstance(k, str) and k != "timestamp" and k != "score"]
-    assert result["tamper"]["score"] == 0 and all(result["tamper"][k][1] for k in flagged)
-    assert any("INTEGRITY FLAG" in (v[0] or "") for k, v in result["tamper"].items() if isinstance(k, tuple) and k[-1] == "comment")
+    flagged = [k for k, v in result[TAMPER].items() if isinstance(k, str) and k != "timestamp" and k != "score"]
+    assert result[TAMPER]["score"] == 0 and all(result[TAMPER][k][1] for k in flagged)
+    assert any("INTEGRITY FLAG" in (v[0] or "") for k, v in result[TAMPER].items() if isinstance(k, tuple) and k[-1] == "comment")
     return result
 
 
@@ -131,16 +119,16 @@ def kill_worker_grading(student, stop):
 
 def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(generated_course, serial, tmp_path,
                                                                          capsys):
-    """2 worker processes into SQLite; one worker is killed while it grades wrong-1; a rerun finishes."""
+    """2 worker processes into SQLite; one worker is killed while it grades wrong-second-03; a rerun finishes."""
     root = course_from(generated_course, tmp_path / "course")
-    submit(root, roster())
+    submit(root)
     bad = root / "submitted" / "bad-json" / ASSIGNMENT
     bad.mkdir(parents=True)
     (bad / next(iter(release_notebooks(root, ASSIGNMENT)))).write_text('{"cells": [')
     (root / "submitted" / "bad-empty" / ASSIGNMENT).mkdir(parents=True)
 
     stop = threading.Event()
-    killer = threading.Thread(target=kill_worker_grading, args=("wrong-1", stop), daemon=True)
+    killer = threading.Thread(target=kill_worker_grading, args=(WRONG, stop), daemon=True)
     killer.start()
     try:
         assert run(root, "--workers", "2") == 1
@@ -151,30 +139,30 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
     assert "on 2 worker processes" in out and "[5/5]" in out and "failures so far: 0" in out
     assert "is not valid JSON" in out and "bad-json" in out  # preflight's sentences, the rest graded
     assert "holds no notebook" in out and "bad-empty" in out
-    assert "wrong-1: FAILED (the worker process grading it died (killed by SIGKILL))" in out
+    assert f"{WRONG}: FAILED (the worker process grading it died (killed by SIGKILL))" in out
     summary = out[out.index("Summary of"):]
     assert "4 graded" in summary and "3 failed" in summary and "Peak memory per worker" in summary
     assert summary.count("PROBLEM:") == 3
-    assert ("wrong-1's submission of 03_tensor_backprop was not graded: the worker process grading it died "
+    assert (f"{WRONG}'s submission of 03_tensor_backprop was not graded: the worker process grading it died "
             "(killed by SIGKILL); nothing of it was written to the gradebook, and rerunning "
             "`python -m grader.grade 03_tensor_backprop` grades it.") in summary
     graded = grades(sqlite_url(root))
-    assert set(graded) == set(roster()) - {"wrong-1"}  # nothing half-written for wrong-1
+    assert set(graded) == set(serial) - {WRONG}  # nothing half-written for the killed one
     assert all(graded[s] == serial[s] for s in graded)
-    assert not (root / "autograded" / "wrong-1").exists() and leftovers(root) == []
+    assert not (root / "autograded" / WRONG).exists() and leftovers(root) == []
 
     assert run(root, "--workers", "2") == 1  # the rerun grades what is left, and only that
     out = capsys.readouterr().out
-    assert "4 submission(s) already autograded and unchanged" in out and "[1/1] wrong-1:" in out
+    assert "4 submission(s) already autograded and unchanged" in out and f"[1/1] {WRONG}:" in out
     assert grades(sqlite_url(root)) == serial
-    for student in roster():
+    for student in serial:
         assert list((root / "autograded" / student / ASSIGNMENT).glob("*.ipynb")), student
     assert leftovers(root) == []
 
 
 def test_dask_local_cluster_into_postgresql_equals_serial(generated_course, serial, postgres_url, tmp_path, capsys):
     root = course_from(generated_course, tmp_path / "course")
-    submit(root, roster())
+    submit(root)
     assert run(root, "--dask", "--workers", "2", "--db", postgres_url) == 0
     out = capsys.readouterr().out
     assert "has no record of 03_tensor_backprop" in out  # a new database learns the assignment first

@@ -17,7 +17,7 @@ import pytest
 from grader.instructor import (build_submission, load_catalogue, nbgrader_meta, release_notebooks,
                                run_nbgrader, variant_code, write_submission)
 from grader.integrity import FLAG_PREFIX, META_KEY, structure_findings
-from conftest import ASSIGNMENTS, ROOT, TEST_LIMITS
+from conftest import ASSIGNMENTS, LATE_BY_HOURS, LATE_STUDENT, ROOT, TEST_LIMITS, late_assignment
 import honest
 import tampering
 
@@ -260,39 +260,35 @@ def test_honest_code_in_every_style_scores_full_marks_unflagged(sub, graded_cour
     assert not graded_course.flagged(sub.student, sub.assignment), sub.habits
 
 
-def test_a_late_submission_loses_the_penalty_through_autograde(released_copy):
+def test_a_late_submission_loses_the_penalty_through_autograde(graded_course):
     """due_dates.json -> the gradebook (make release); a reference handed in 2 days and 3 hours late
-    loses 30 % of its points (10 % per started day, grader.late) in the gradebook and in grades.csv."""
+    (conftest.LATE_STUDENT) loses 30 % of its points (10 % per started day, grader.late) in the
+    gradebook, in grades.csv and canvas.csv (export) and in its feedback; the reference handed in on
+    time beside it loses nothing."""
     from nbgrader.api import Gradebook
     from grader.instructor import database_url, score_table
 
-    root = released_copy
-    assignment = min(ASSIGNMENTS, key=lambda a: len(tampering.test_cells(BOOKS[a][1][0])))
-    name, (src, rel) = next(iter(release_notebooks(root, assignment).items()))
-    for student in ("prompt", "late"):
-        write_submission(root, student, assignment, {name: tampering.reference(src, rel)})
-    due = json.loads((root / "due_dates.json").read_text())[assignment]
-    from nbgrader.utils import parse_utc
-    from datetime import timedelta
-    late_at = parse_utc(due) + timedelta(days=2, hours=3)
-    (root / "submitted" / "late" / assignment / "timestamp.txt").write_text(f"{late_at} UTC\n")
-    proc = run_nbgrader(root, "autograde", assignment, "--force", *TEST_LIMITS)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assignment = late_assignment()
+    assert LATE_BY_HOURS == 51  # 2 days and 3 hours: three started days
+    root = graded_course.root_of(LATE_STUDENT, assignment)
+    assert graded_course.root_of("honest-reference", assignment) == root
     with Gradebook(database_url(root)) as gb:
-        prompt, late = (gb.find_submission(assignment, s) for s in ("prompt", "late"))
+        prompt, late = (gb.find_submission(assignment, s) for s in ("honest-reference", LATE_STUDENT))
         assert prompt.late_submission_penalty == 0 and prompt.score == prompt.max_score
         assert late.late_submission_penalty == pytest.approx(0.3 * late.max_score)
         assert late.score == late.max_score  # nbgrader keeps the raw score; the penalty is subtracted on export
     table = {line.split()[0]: line for line in score_table(root).splitlines()}
-    assert f"{0.7 * late.max_score:g} / {late.max_score:g} late" in table["late"]
-    assert run_nbgrader(root, "export").returncode == 0
+    assert f"{0.7 * late.max_score:g} / {late.max_score:g} late" in table[LATE_STUDENT]
     rows = {r["student_id"]: r for r in csv.DictReader(open(root / "grades.csv")) if r["assignment"] == assignment}
-    assert float(rows["late"]["late_submission_penalty"]) == pytest.approx(0.3 * float(rows["late"]["max_score"]))
-    assert float(rows["late"]["score"]) == pytest.approx(0.7 * float(rows["late"]["max_score"]))
+    late_row = rows[LATE_STUDENT]
+    assert float(late_row["late_submission_penalty"]) == pytest.approx(0.3 * float(late_row["max_score"]))
+    assert float(late_row["score"]) == pytest.approx(0.7 * float(late_row["max_score"]))
+    assert float(rows["honest-reference"]["late_submission_penalty"]) == 0
     canvas = list(csv.reader(open(root / "canvas.csv")))
     column = canvas[0].index(assignment)
     scores = {row[3]: row[column] for row in canvas[2:]}
-    assert float(scores["late"]) == pytest.approx(0.7 * float(canvas[1][column]))
-    assert run_nbgrader(root, "generate_feedback", assignment, "--force").returncode == 0
-    html = {s: "".join(p.read_text() for p in (root / "feedback" / s / assignment).glob("*.html")) for s in ("prompt", "late")}
-    assert "Late submission penalty" in html["late"] and "Late submission penalty" not in html["prompt"]
+    assert float(scores[LATE_STUDENT]) == pytest.approx(0.7 * float(canvas[1][column]))
+    html = {s: "".join(p.read_text() for p in (root / "feedback" / s / assignment).glob("*.html"))
+            for s in ("honest-reference", LATE_STUDENT)}
+    assert html[LATE_STUDENT] and html["honest-reference"]
+    assert "Late submission penalty" in html[LATE_STUDENT] and "Late submission penalty" not in html["honest-reference"]
