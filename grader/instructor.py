@@ -204,11 +204,15 @@ def copy_course(root: Path, dest: Path) -> Path:
 def release(root: Path, names: list[str] | None = None) -> None:
     """Regenerate release/ from source/ with ``nbgrader generate_assignment``; due dates from
     ``due_dates.json`` go into the gradebook."""
-    for assignment in names or assignments(root):
+    for assignment in names or []:
         check_assignment(root, assignment)
+    # every assignment (names None): one nbgrader run for all of them, "*" (the folders of source/ that
+    # hold notebooks, which is what assignments() lists); nbgrader starts once instead of once each
+    for assignment in names or (["*"] if assignments(root) else []):
         proc = run_nbgrader(root, "generate_assignment", assignment, "--force")
         if proc.returncode != 0:
-            raise CourseError(f"nbgrader generate_assignment {assignment} failed (output above).")
+            which = "" if assignment == "*" else f" {assignment}"
+            raise CourseError(f"nbgrader generate_assignment{which} failed (output above).")
     set_due_dates(root, names)
 
 

@@ -182,16 +182,20 @@ def graded_course(generated_course, tmp_path_factory):
     corpus (tests/honest.py, test_integrity.py), a malformed notebook and an empty folder; the class
     of test_grade.py (class_roster) and a late reference (test_integrity.py).  Students are spread over
     WORKERS copies of the generated course, which are graded at the same time (no two writers share a
-    gradebook); each copy then runs export, and copy 0 (which holds the students whose feedback the
-    tests read, the class and the late student) generate_feedback.
+    gradebook), each by one ``nbgrader autograde "*"`` (every assignment), after grader.instructor's
+    preflight has named the submissions it cannot grade; each copy then runs export, and copy 0 (which
+    holds the students whose feedback the tests read, the class and the late student)
+    ``generate_feedback "*"``.
     """
     from concurrent.futures import ThreadPoolExecutor
 
-    from grader.instructor import (build_submission, grade, load_catalogue, release_notebooks,
+    from grader.instructor import (build_submission, load_catalogue, preflight, release_notebooks,
                                    run_nbgrader, variant_code, write_submission)
+    from grader.sandbox import Sandbox
     import honest
     import tampering
 
+    Sandbox.check_available()
     base = tmp_path_factory.mktemp("graded")
     late = late_assignment()
     roots = []
@@ -257,7 +261,14 @@ def graded_course(generated_course, tmp_path_factory):
     where[("bad-empty", ASSIGNMENTS[0])] = roots[0]
 
     def grade_copy(root):
-        results = {a: grade(root, a, feedback=root == roots[0], extra=TEST_LIMITS) for a in ASSIGNMENTS}
+        # what grader.instructor.grade does for one assignment, for all of them in one nbgrader run each
+        # (an assignment id of "*": nbgrader starts once per copy, not once per assignment)
+        results = {a: preflight(root, a) for a in ASSIGNMENTS}
+        skipped = sorted({s for check in results.values() for s in check.skipped})
+        exclude = [f"--CourseDirectory.student_id_exclude={','.join(skipped)}"] if skipped else []
+        run_nbgrader(root, "autograde", "*", "--force", *exclude, *TEST_LIMITS)
+        if root == roots[0]:
+            run_nbgrader(root, "generate_feedback", "*", "--force", *exclude)
         run_nbgrader(root, "export")
         return results
 
