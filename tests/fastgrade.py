@@ -3,9 +3,10 @@
 ``nbgrader autograde`` starts a kernel per notebook and spends ~2-4 s on each; the 148 known-wrong
 variants of the catalogue only need to show that the hidden tests catch each mistake.  Here one
 kernel per assignment runs the notebook autograde would run (the source notebook's given and test
-cells, hidden tests included, with the student's answer cells): the reference and the blank release
-in full, after ``%reset -f``; each variant -- the reference with one answer cell replaced -- from the
-state the reference's earlier cells leave (run once for all variants, in order: ``advance``), its own
+cells, hidden tests included, with the student's answer cells): the blank release in full, after
+``%reset -f``; the reference in stretches (``advance``, scoring its tests as they run); each variant
+-- the reference with one answer cell replaced -- from the state the reference's earlier cells leave
+(run once for all variants, in order), its own
 cells in a fork of the kernel's process (tests/fastgrade_fork.py: ``grade_forked``), so no variant
 runs what it shares with the others again or leaves anything behind.  Each test cell is judged as
 autograde judges it (``grader.verdicts.apply_verdict`` against the reference's reports, for tests
@@ -78,6 +79,9 @@ class SharedKernel:
                                             extra_arguments=["--HistoryManager.hist_file=:memory:"])
         self.timeout = timeout
         # the kernel's half of forked grading, as module fastgrade_fork (tests/ stays off its sys.path)
+        # tracebacks as one line (what is scored and named is the error's type and message; a verbose
+        # traceback costs tens of milliseconds each, and a blank release raises in every test cell)
+        self.run("%xmode Minimal")
         self.run("import importlib.util, sys\n"
                  f"_spec = importlib.util.spec_from_file_location('fastgrade_fork', {str(Path(__file__).with_name('fastgrade_fork.py'))!r})\n"
                  "sys.modules['fastgrade_fork'] = _module = importlib.util.module_from_spec(_spec)\n"
@@ -125,9 +129,10 @@ class SharedKernel:
         own (so a hidden part runs even when the visible check failed), any other cell whole."""
         return (split_test(cell.source) if _is_test(cell) else None) or [cell.source]
 
-    def _score(self, cell, outputs: list[list]) -> tuple | None:
+    def _score(self, cell, outputs: list[list], messages: dict | None = None) -> tuple | None:
         """(grade_id, (score, max)) of a test cell whose parts gave ``outputs``, judged as autograde
-        judges it; None for other cells. Records the cell's messages in ``self.messages``."""
+        judges it; None for other cells. Records the cell's messages in ``messages`` (by default
+        ``self.messages``)."""
         cell.outputs = [o for part in outputs for o in part]
         if not _is_test(cell):
             return None
@@ -136,7 +141,7 @@ class SharedKernel:
         expected = self.reference.get(grade_id)
         if is_judged(expected):
             apply_verdict(cell, expected)
-        self.messages[grade_id] = {
+        (self.messages if messages is None else messages)[grade_id] = {
             "visible": "\n".join(f"{o.ename}: {o.evalue}" for o in visible if o.output_type == "error"),
             "verdict": "\n".join(o.evalue for o in cell.outputs
                                  if o.output_type == "error" and o.ename == "WrongAnswer")}
@@ -167,14 +172,18 @@ class SharedKernel:
     # -- forked grading: many variants of one notebook from one shared prefix -------------------------
     def advance(self, nb, upto: int) -> None:
         """Make the kernel's state that of ``nb``'s first ``upto`` code cells run in order (from a reset
-        kernel the first time, then onwards; ``upto`` never goes back)."""
+        kernel the first time, then onwards; ``upto`` never goes back).  The test cells on the way are
+        scored as grade() scores them: ``self.prefix_scores`` and ``self.prefix_messages`` hold those of
+        every test cell run so far (advanced to the end, they are ``nb``'s grade())."""
         if self.position is None:
             self.run(RESET)
             self.position = 0
+            self.prefix_scores, self.prefix_messages = {}, {}
         assert upto >= self.position, "advance() only goes forward"
         for cell in self.code_cells(nb)[self.position:upto]:
-            for part in self._parts(cell):
-                self.run(part)
+            scored = self._score(cell, [self.run(part) for part in self._parts(cell)], self.prefix_messages)
+            if scored:
+                self.prefix_scores[scored[0]] = scored[1]
         self.position = upto
 
     def grade_forked(self, nb, start: int, stop_after: set | None = None, timeout: int = 600) -> dict:

@@ -29,20 +29,19 @@ def variants(assignment):
 def fast_scores(generated_course):
     """{assignment: ({"reference"|"blank"|variant description: {grade_id: (score, max)}}, messages)}.
 
-    The reference and the blank release run in full in the shared kernel. Each variant replaces one
-    answer cell: the kernel runs the reference's cells before it once (advance(), variants in the order
-    of their cells) and the variant's own cells run in a fork of that state (grade_forked()); the tests
-    before its cell keep the reference's scores. The first variant runs to the end (it is compared with
-    real nbgrader below); the others stop after the last test they must lose or keep."""
+    The blank release runs in full in the shared kernel, then the reference, one stretch at a time
+    (advance(), scoring its tests on the way): each variant replaces one answer cell, and its own cells
+    run in a fork of the state the reference's cells before it leave (grade_forked(), variants in the
+    order of their cells); the tests before its cell keep the reference's scores. The first variant
+    runs to the end (it is compared with real nbgrader below); the others stop after the last test
+    they must lose or keep. The reference's scores are those of its run to the end."""
     def run(assignment):
         (name, (src, rel)), = release_notebooks(generated_course, assignment).items()
         kernel = SharedKernel(str(generated_course / "source" / assignment),
                               source=generated_course / "source" / assignment / name, root=generated_course)
         try:
             reference_nb = as_autograded(build_submission(src, rel), src)
-            out = {"reference": kernel.grade(reference_nb)}
-            reference_messages = kernel.messages
-            out["blank"] = kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))
+            out = {"blank": kernel.grade(as_autograded(build_submission(src, rel, blank=True), src))}
             reference_cells = [c.source for c in kernel.code_cells(reference_nb)]
             ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in kernel.code_cells(reference_nb)]
             planned = []
@@ -56,10 +55,11 @@ def fast_scores(generated_course):
             messages = {}
             for start, _, description, nb, stop in sorted(planned, key=lambda p: p[:2]):
                 kernel.advance(reference_nb, start)
-                before = {g: s for g, s in out["reference"].items() if g in ids[:start]}
+                before = dict(kernel.prefix_scores)  # the reference's tests before the variant's cell
                 out[description] = {**before, **kernel.grade_forked(nb, start, stop_after=stop)}
-                messages[description] = {**{g: m for g, m in reference_messages.items() if g in before},
-                                         **kernel.messages}
+                messages[description] = {**kernel.prefix_messages, **kernel.messages}
+            kernel.advance(reference_nb, len(reference_cells))
+            out["reference"] = kernel.prefix_scores
             return assignment, (out, messages)
         finally:
             kernel.close()
