@@ -173,9 +173,15 @@ def run_notebook_text(page, user: str, path: str, code: str) -> str:
     page.goto(f"{URL}/user/{user}/lab/tree/{path}")
     page.locator(f"{NB} .jp-Cell").first.wait_for()
     wait_for(page, "(nb) => document.querySelectorAll(nb + ' .jp-Cell').length === 1", arg=NB)  # its tab
+    # the tabs the workspace restores (the assignment, the Assignment List) open beside it: Run All runs
+    # the current notebook, so wait until that is this one and its kernel is idle
+    browser_lab.wait_current_tab(page, path)
+    wait_for(page, """(name) => { const bar = document.querySelector('#jp-main-statusbar');
+                                  return !!bar && bar.innerText.includes(name) && bar.innerText.includes('| Idle'); }""",
+             arg=path, timeout=120_000)
     menu(page, "Run", "Run All Cells")
     wait_for(page, "(nb) => /DONE/.test(document.querySelector(nb + ' .jp-OutputArea-output')?.innerText || '')",
-                           arg=NB, timeout=120_000)
+             arg=NB, timeout=120_000)
     return page.locator(f"{NB} .jp-OutputArea-output").first.inner_text()
 
 
