@@ -102,6 +102,8 @@ def honest_books(root):
 TEST_LIMITS = ("--GuardedExecute.timeout=5", "--GuardedExecute.kill_grace=2",
                "--GuardedExecute.memory_limit_mb=1536")
 WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", os.cpu_count() or 1))
+# Seconds one submission of each assignment takes to autograde here (for spreading them over the copies).
+GRADING_SECONDS = {"01": 3.0, "02": 3.5, "03": 1.7, "04": 1.5, "05": 2.5}
 
 # The small class tests/test_grade.py grades in parallel (grader.grade, Dask, PostgreSQL): its yardstick is
 # this class as graded_course grades it, by plain `nbgrader autograde` into one SQLite gradebook.
@@ -203,7 +205,9 @@ def graded_course(generated_course, tmp_path_factory):
         root = base / f"part{i}"
         shutil.copytree(generated_course, root)
         roots.append(root)
-    jobs = []  # (weight, student, assignment, notebooks or raw texts, roster entry)
+    jobs = []  # (seconds it takes, student, assignment, notebooks or raw texts, roster entry)
+    catalogue = tampering.catalogue(generated_course, ASSIGNMENTS)
+    class_books = class_roster(generated_course)
     for assignment in ASSIGNMENTS:
         notebooks = release_notebooks(generated_course, assignment)
         first = next(iter(load_catalogue(ROOT, assignment).items()))
@@ -212,27 +216,27 @@ def graded_course(generated_course, tmp_path_factory):
                                                     ("variant", first[0]))}
         for student, (kwargs, what) in roster.items():
             books = {n: build_submission(s, r, **kwargs) for n, (s, r) in notebooks.items()}
-            jobs.append((1.0, student, assignment, books, what))
+            jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), student, assignment, books, what))
         if assignment == CLASS_ASSIGNMENT:
-            for student, books in class_roster(generated_course).items():
+            for student, books in class_books.items():
                 if student not in roster:
-                    jobs.append((1.0, student, assignment, books, "class"))
+                    jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), student, assignment, books, "class"))
         if assignment == late:
-            jobs.append((1.0, LATE_STUDENT, assignment, {n: build_submission(s, r) for n, (s, r) in notebooks.items()},
-                         "late"))
-    for sub in tampering.catalogue(generated_course, ASSIGNMENTS):
-        weight = {"disrupted": 4.0, "malformed": 0.1}.get(sub.expect, 1.0)
-        jobs.append((weight, sub.student, sub.assignment, sub.notebooks, sub))
+            jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), LATE_STUDENT, assignment,
+                         {n: build_submission(s, r) for n, (s, r) in notebooks.items()}, "late"))
+    for sub in catalogue:
+        # a disrupted kernel waits out its time limit and the grace after it (TEST_LIMITS)
+        seconds = {"disrupted": 7.0, "malformed": 0.0}.get(sub.expect, 0.0) + GRADING_SECONDS.get(sub.assignment[:2], 2.5)
+        jobs.append((seconds, sub.student, sub.assignment, sub.notebooks, sub))
     for sub in honest.corpus(honest_books(generated_course)):
-        jobs.append((1.0, sub.student, sub.assignment, sub.notebooks, sub))
-    # feedback is generated in copy 0 only: the students whose feedback the tests read live there
-    catalogue = tampering.catalogue(generated_course, ASSIGNMENTS)
+        jobs.append((GRADING_SECONDS.get(sub.assignment[:2], 2.5), sub.student, sub.assignment, sub.notebooks, sub))
+    # feedback is generated in copy 0 only: the students whose feedback the tests read live there,
     # and so do the class of test_grade.py (one gradebook) and the late student (beside honest-reference)
     pinned = {"honest-reference", "honest-blank", catalogue[0].student,
               next(s.student for s in catalogue if s.expect == "touched"), LATE_STUDENT}
-    pinned_in = {CLASS_ASSIGNMENT: set(class_roster(generated_course))}
+    pinned_in = {CLASS_ASSIGNMENT: set(class_books)}
     load = [0.0] * WORKERS
-    load[0] = 5.0  # copy 0 also runs generate_feedback for every assignment
+    load[0] = 12.0  # copy 0 also runs generate_feedback for every assignment (~0.5 s a notebook)
     where, students = {}, {}
 
     def is_pinned(student, assignment):
@@ -286,12 +290,12 @@ QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "t
 # -- two lanes (make test: pytest -n 2) --------------------------------------------------------------
 # make test runs the suite on two pytest-xdist workers, each given one lane, which it runs in collection
 # order (so a module's fixtures are built once). The grading lane: the tests that read the suite's
-# graded fixtures (graded_course, fast_scores), class-scale grading, and the release's own tests. The
-# machine lane: JupyterHub, JupyterLab and Chromium, the sandbox's attacks and their timeouts, nbval's
-# kernels, and everything else. The two take about as long (measured: benchmarks/suite_time.py, and
+# graded fixtures (graded_course, fast_scores), class-scale grading, the release's own tests, and the
+# two courses' exchange (there for balance). The machine lane: JupyterHub, JupyterLab and Chromium, the
+# sandbox's attacks and their timeouts, nbval's kernels, and everything else. The two take about as long (measured: benchmarks/suite_time.py, and
 # notes/suite-speed.md). Without -n (make check, one test file) there are no lanes.
 GRADING_LANE = ("tests/test_roundtrip.py", "tests/test_integrity.py", "tests/test_grade.py",
-                "tests/test_feedback_offline.py", "tests/test_release.py")
+                "tests/test_feedback_offline.py", "tests/test_release.py", "tests/test_two_courses.py")
 GRADED_FIXTURES = {"graded_course", "fast_scores", "fast_messages"}
 
 
