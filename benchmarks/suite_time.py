@@ -5,8 +5,8 @@
 
 Runs pytest as the Makefile does (``make test``: two lanes on pytest-xdist workers; ``make check``:
 serial), times it from outside, and prints the wall time, how busy the machine's cores were meanwhile
-(from /proc/stat: the core-seconds spent, out of wall time x cores), pytest's summary line and its ten
-slowest steps (setup and call). Nothing is asserted: time limits belong here, not in
+(from /proc/stat: the core-seconds spent, out of wall time x cores), how long each lane's tests took
+(the lanes of tests/conftest.py), pytest's summary line and its ten slowest steps (setup and call). Nothing is asserted: time limits belong here, not in
 tests. Run it on an idle machine; the number depends on the cores (``nproc``) and what else runs.
 """
 from __future__ import annotations
@@ -33,10 +33,10 @@ def busy_seconds() -> float | None:
 
 def main(argv: list[str]) -> int:
     quick = "--quick" in argv
-    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=10", "-n", "2"]
+    cmd = [sys.executable, "-m", "pytest", "-q", "--durations=0", "-n", "2"]
     if quick:
         cmd = [sys.executable, "-m", "pytest", "-q"]
-        cmd += ["-m", "quick", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider --durations=10"]
+        cmd += ["-m", "quick", "-p", "no:nbval", "-o", "addopts=-p no:cacheprovider --durations=0"]
     start, busy_before = time.monotonic(), busy_seconds()
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     wall, busy_after = time.monotonic() - start, busy_seconds()
@@ -54,6 +54,16 @@ def main(argv: list[str]) -> int:
     print(f"{'quick tier' if quick else 'whole suite'} on {cores} cores: {wall:.0f} s wall")
     if busy is not None:
         print(f"cores busy: {busy:.0f} core-seconds of {wall * cores:.0f} ({100 * busy / (wall * cores):.0f} %)")
+    if not quick:
+        sys.path.insert(0, str(ROOT / "tests"))
+        from conftest import lane_of  # the lanes make test's two workers run
+        lanes: dict[str, float] = {}
+        for line in out:
+            m = re.match(r"\s*(\d+\.\d+)s (setup|call|teardown)\s+(\S.*)$", line)
+            if m:
+                lanes[lane_of(m.group(3))] = lanes.get(lane_of(m.group(3)), 0.0) + float(m.group(1))
+        print("lanes (their tests' setup, call and teardown): "
+              + ", ".join(f"{name} {seconds:.0f} s" for name, seconds in sorted(lanes.items())))
     print(summary.strip("= "))
     print(f"slowest steps (pytest's whole output: {log.relative_to(ROOT)}):")
     for line in slowest:
