@@ -105,6 +105,10 @@ WORKERS = int(os.environ.get("ROUNDTRIP_WORKERS", os.cpu_count() or 1))
 # Seconds one submission of each assignment takes to autograde here (for spreading them over the copies).
 GRADING_SECONDS = {"01": 3.0, "02": 3.5, "03": 1.7, "04": 1.5, "05": 2.5}
 
+
+def grading_seconds(assignment: str) -> float:
+    return GRADING_SECONDS.get(assignment[:2], 2.5)
+
 # The small class tests/test_grade.py grades in parallel (grader.grade, Dask, PostgreSQL): its yardstick is
 # this class as graded_course grades it, by plain `nbgrader autograde` into one SQLite gradebook.
 CLASS_ASSIGNMENT = "03_tensor_backprop"
@@ -216,20 +220,20 @@ def graded_course(generated_course, tmp_path_factory):
                                                     ("variant", first[0]))}
         for student, (kwargs, what) in roster.items():
             books = {n: build_submission(s, r, **kwargs) for n, (s, r) in notebooks.items()}
-            jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), student, assignment, books, what))
+            jobs.append((grading_seconds(assignment), student, assignment, books, what))
         if assignment == CLASS_ASSIGNMENT:
             for student, books in class_books.items():
                 if student not in roster:
-                    jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), student, assignment, books, "class"))
+                    jobs.append((grading_seconds(assignment), student, assignment, books, "class"))
         if assignment == late:
-            jobs.append((GRADING_SECONDS.get(assignment[:2], 2.5), LATE_STUDENT, assignment,
+            jobs.append((grading_seconds(assignment), LATE_STUDENT, assignment,
                          {n: build_submission(s, r) for n, (s, r) in notebooks.items()}, "late"))
     for sub in catalogue:
         # a disrupted kernel waits out its time limit and the grace after it (TEST_LIMITS)
-        seconds = {"disrupted": 7.0, "malformed": 0.0}.get(sub.expect, 0.0) + GRADING_SECONDS.get(sub.assignment[:2], 2.5)
+        seconds = grading_seconds(sub.assignment) + {"disrupted": 7.0}.get(sub.expect, 0.0)
         jobs.append((seconds, sub.student, sub.assignment, sub.notebooks, sub))
     for sub in honest.corpus(honest_books(generated_course)):
-        jobs.append((GRADING_SECONDS.get(sub.assignment[:2], 2.5), sub.student, sub.assignment, sub.notebooks, sub))
+        jobs.append((grading_seconds(sub.assignment), sub.student, sub.assignment, sub.notebooks, sub))
     # feedback is generated in copy 0 only: the students whose feedback the tests read live there,
     # and so do the class of test_grade.py (one gradebook) and the late student (beside honest-reference)
     pinned = {"honest-reference", "honest-blank", catalogue[0].student,
