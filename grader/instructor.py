@@ -206,9 +206,11 @@ def release(root: Path, names: list[str] | None = None) -> None:
     ``due_dates.json`` go into the gradebook."""
     for assignment in names or []:
         check_assignment(root, assignment)
-    # every assignment (names None): one nbgrader run for all of them, "*" (the folders of source/ that
-    # hold notebooks, which is what assignments() lists); nbgrader starts once instead of once each
-    for assignment in names or (["*"] if assignments(root) else []):
+    # every assignment: one nbgrader run for all of them, "*" (the folders of source/ that hold
+    # notebooks, which is what assignments() lists); nbgrader starts once instead of once each
+    every = assignments(root)
+    runs = ["*"] if every and (names is None or sorted(names) == every) else list(names or [])
+    for assignment in runs:
         proc = run_nbgrader(root, "generate_assignment", assignment, "--force")
         if proc.returncode != 0:
             which = "" if assignment == "*" else f" {assignment}"
