@@ -276,7 +276,7 @@ def walk_through_the_course(hub, chromium, shots):
     teacher.locator("#edit-assignment-modal button.save").click()
     teacher.wait_for_selector("#edit-assignment-modal", state="detached")
     wait_for(teacher, "([a, t]) => document.querySelector(`#main-table tr:has(td.name[data-order='${a}']) "
-                              "td.duedate`).innerText.includes(t)", arg=[ASSIGNMENT, due.strftime("%H:%M")])
+                      "td.duedate`).innerText.includes(t)", arg=[ASSIGNMENT, due.strftime("%H:%M")])
     shots(teacher, "formgrader-due-date")
     time.sleep(1.5)
 

@@ -9,6 +9,7 @@ honest-but-unusual code scores full marks; a notebook is flagged exactly when th
 """
 import csv
 import json
+import math
 from pathlib import Path
 
 import nbformat
@@ -269,25 +270,25 @@ def test_a_late_submission_loses_the_penalty_through_autograde(graded_course):
     from grader.instructor import database_url, score_table
 
     assignment = late_assignment()
-    assert LATE_BY_HOURS == 51  # 2 days and 3 hours: three started days
+    penalty = 0.1 * math.ceil(LATE_BY_HOURS / 24)  # 10 % per started day: 2 days and 3 hours -> 30 %
     root = graded_course.root_of(LATE_STUDENT, assignment)
     assert graded_course.root_of("honest-reference", assignment) == root
     with Gradebook(database_url(root)) as gb:
         prompt, late = (gb.find_submission(assignment, s) for s in ("honest-reference", LATE_STUDENT))
         assert prompt.late_submission_penalty == 0 and prompt.score == prompt.max_score
-        assert late.late_submission_penalty == pytest.approx(0.3 * late.max_score)
+        assert late.late_submission_penalty == pytest.approx(penalty * late.max_score)
         assert late.score == late.max_score  # nbgrader keeps the raw score; the penalty is subtracted on export
     table = {line.split()[0]: line for line in score_table(root).splitlines()}
-    assert f"{0.7 * late.max_score:g} / {late.max_score:g} late" in table[LATE_STUDENT]
+    assert f"{(1 - penalty) * late.max_score:g} / {late.max_score:g} late" in table[LATE_STUDENT]
     rows = {r["student_id"]: r for r in csv.DictReader(open(root / "grades.csv")) if r["assignment"] == assignment}
     late_row = rows[LATE_STUDENT]
-    assert float(late_row["late_submission_penalty"]) == pytest.approx(0.3 * float(late_row["max_score"]))
-    assert float(late_row["score"]) == pytest.approx(0.7 * float(late_row["max_score"]))
+    assert float(late_row["late_submission_penalty"]) == pytest.approx(penalty * float(late_row["max_score"]))
+    assert float(late_row["score"]) == pytest.approx((1 - penalty) * float(late_row["max_score"]))
     assert float(rows["honest-reference"]["late_submission_penalty"]) == 0
     canvas = list(csv.reader(open(root / "canvas.csv")))
     column = canvas[0].index(assignment)
     scores = {row[3]: row[column] for row in canvas[2:]}
-    assert float(scores[LATE_STUDENT]) == pytest.approx(0.7 * float(canvas[1][column]))
+    assert float(scores[LATE_STUDENT]) == pytest.approx((1 - penalty) * float(canvas[1][column]))
     html = {s: "".join(p.read_text() for p in (root / "feedback" / s / assignment).glob("*.html"))
             for s in ("honest-reference", LATE_STUDENT)}
     assert html[LATE_STUDENT] and html["honest-reference"]
