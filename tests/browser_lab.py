@@ -325,6 +325,16 @@ def wait_current_tab(page, filename: str) -> None:
         arg=filename)
 
 
+def open_path(page, path: str) -> None:
+    """Open ``path`` (relative to the server's root) in the page's JupyterLab with File > Open from
+    Path, as a student would, and wait until it is the current tab (no reload of JupyterLab)."""
+    menu(page, "File", "Open from Path")
+    page.locator(".jp-Dialog input").fill(path)
+    page.locator(".jp-Dialog .jp-mod-accept").click()
+    page.locator(".jp-Dialog").wait_for(state="detached")
+    wait_current_tab(page, path.rsplit("/", 1)[-1])
+
+
 def activate_tab(page, filename: str) -> None:
     page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=filename).click()
     wait_current_tab(page, filename)

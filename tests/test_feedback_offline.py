@@ -15,7 +15,7 @@ from conftest import ASSIGNMENTS, ROOT
 
 @pytest.fixture(scope="module")
 def shots():
-    return Shots(ROOT / "test-artifacts" / "browser")
+    return Shots(ROOT / "test-artifacts" / "feedback-offline")  # not test_browser.py's: each clears its own
 
 
 @pytest.fixture(scope="module")

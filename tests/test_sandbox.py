@@ -429,3 +429,22 @@ def test_a_course_under_tmp_stays_visible(tmp_path):
         assert cmd[cmd.index(str(toolkit)) - 1] == "--ro-bind"
     finally:
         Sandbox.remove_home(home)
+
+
+@pytest.mark.parametrize("reference_run", [True, False])
+def test_the_reference_runs_as_nbgrader_runs_a_submission(tmp_path, monkeypatch, reference_run):
+    """The reference is run outside ``nbgrader autograde`` too (preflight, grader.grade, a cold cache):
+    its kernel still sees nbgrader's NBGRADER_EXECUTION, so cells that only show something skip
+    (course.grading_now; assignment 5's seed run takes seconds). A submission's kernel gets the variable
+    from nbgrader alone."""
+    from traitlets.config import Config
+
+    from grader.integrity import GuardedExecute
+
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "from course import grading_now\nimport os\nprint(os.environ.get('NBGRADER_EXECUTION'), grading_now())")])
+    GuardedExecute(config=Config(), reference_run=reference_run).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": "work"}})
+    printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
+    assert printed == ("autograde True\n" if reference_run else "None False\n"), nb.cells[0].outputs
