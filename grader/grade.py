@@ -232,12 +232,18 @@ def _quiet_warnings() -> None:
         _STATE["warnings"] = True
 
 
+# what a worker imports to grade (LocalPool's fork server imports them once, warm_up in each worker;
+# not this module: under `python -m grader.grade` a worker runs it as its __main__ too, and runpy warns
+# when it finds it imported already)
+WORKER_IMPORTS = ["nbgrader.apps.autogradeapp", "nbgrader.converters", "nbclient"]
+
+
 def warm_up(root: str | None = None, assignment: str | None = None) -> None:
     """Import what grading needs, and set up nbgrader's app, while the parent is still preparing."""
     _quiet_warnings()
-    import nbgrader.apps.autogradeapp  # noqa: F401
-    import nbgrader.converters  # noqa: F401
-    import nbclient  # noqa: F401
+    import importlib
+    for name in WORKER_IMPORTS:
+        importlib.import_module(name)
 
     if root and assignment:  # the app the first task will most likely ask for (the default folders)
         cwd = os.getcwd()
@@ -260,9 +266,11 @@ def _silence() -> None:
         _STATE["silenced"] = True
 
 
-def _worker_loop(conn, quiet: bool, scratch: str, warm: dict) -> None:
+def _worker_loop(conn, quiet: bool, scratch: str, warm: dict, environ: dict) -> None:
     """A local worker process: grade the tasks the parent sends until it sends None or goes away."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    os.environ.clear()  # the parent's environment now, not the fork server's when it started
+    os.environ.update(environ)
     _STATE["scratch"] = Path(scratch)  # the parent's to remove
     if quiet:
         _silence()
@@ -319,7 +327,12 @@ class LocalPool:
     def __init__(self, workers: int, quiet: bool = True, warm: dict | None = None):
         import multiprocessing as mp
 
-        self.ctx = mp.get_context("spawn")  # clean interpreters: nothing of this process's state is inherited
+        # Workers are forked from multiprocessing's fork server: a clean interpreter (nothing of this
+        # process's state is inherited; each worker gets this process's sys.path, working folder and
+        # environment as a spawned one would) that has imported nbgrader once, so a worker, and a
+        # replacement for one that died, starts without the second of imports.
+        self.ctx = mp.get_context("forkserver")
+        self.ctx.set_forkserver_preload(WORKER_IMPORTS)
         self.quiet = quiet
         self.warm = warm or {}
         self.scratch: list[str] = []  # one private folder per worker process, removed by close()
@@ -329,7 +342,8 @@ class LocalPool:
     def _start(self):
         mine, theirs = self.ctx.Pipe()
         self.scratch.append(tempfile.mkdtemp(prefix="course-grade-"))
-        proc = self.ctx.Process(target=_worker_loop, args=(theirs, self.quiet, self.scratch[-1], self.warm),
+        proc = self.ctx.Process(target=_worker_loop, args=(theirs, self.quiet, self.scratch[-1], self.warm,
+                                                           dict(os.environ)),
                                 daemon=True, name="course-grade-worker")
         proc.start()
         theirs.close()

@@ -300,10 +300,13 @@ QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "t
 # run), and everything else. The two take about as long (measured: benchmarks/suite_time.py prints each
 # lane's total, and notes/suite-speed.md). Without -n (make check, one test file) there are no lanes.
 GRADING_LANE = ("tests/test_roundtrip.py", "tests/test_integrity.py", "tests/test_grade.py",
-                "tests/test_feedback_offline.py", "tests/test_release.py",
+                "tests/test_feedback_offline.py", "tests/test_release.py", "tests/test_quick.py",
                 "source/01_softmax_jacobian/", "source/02_index_loops/", "source/03_tensor_backprop/",
                 "source/04_batch_backprop/")
 GRADED_FIXTURES = {"graded_course", "fast_scores", "fast_messages"}
+# True when a collected test reads graded_course, i.e. the session grades the suite's corpora once: a test
+# of the quick tier then reads what it needs from there instead of grading it again (tests/test_quick.py)
+GRADED_IN_SUITE = pytest.StashKey[bool]()
 
 
 def lane_of(nodeid: str) -> str:
@@ -328,6 +331,12 @@ class LanesPlugin:
 def pytest_configure(config):
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(LanesPlugin(), "course-lanes")
+
+
+def pytest_collection_finish(session):
+    # after -m and -k have deselected: in make check, nothing that reads graded_course is left
+    session.config.stash[GRADED_IN_SUITE] = any("graded_course" in getattr(item, "fixturenames", ())
+                                                for item in session.items)
 
 
 def pytest_collection_modifyitems(config, items):
