@@ -327,12 +327,15 @@ def wait_current_tab(page, filename: str) -> None:
 
 def open_path(page, path: str) -> None:
     """Open ``path`` (relative to the server's root) in the page's JupyterLab with File > Open from
-    Path, as a student would, and wait until it is the current tab (no reload of JupyterLab)."""
+    Path, as a student would (no reload of JupyterLab), and make it the current tab: a document that
+    was still loading when this one opened may have taken the focus after it."""
     menu(page, "File", "Open from Path")
     page.locator(".jp-Dialog input").fill(path)
     page.locator(".jp-Dialog .jp-mod-accept").click()
     page.locator(".jp-Dialog").wait_for(state="detached")
-    wait_current_tab(page, path.rsplit("/", 1)[-1])
+    filename = path.rsplit("/", 1)[-1]
+    page.locator("#jp-main-dock-panel .lm-TabBar-tab", has_text=filename).wait_for()
+    activate_tab(page, filename)
 
 
 def activate_tab(page, filename: str) -> None:

@@ -13,8 +13,8 @@ import nbformat
 import pytest
 
 from browser_lab import (NB, Lab, Shots, activate_tab, close_dialog, launch_chromium, menu, new_page,
-                         open_path, open_problems, run_from, scroll_to_cell, settled_texts, validate, wait_for,
-                         wait_run_finished)
+                         open_path, open_problems, run_from, scroll_to_cell, settled_texts, validate,
+                         wait_current_tab, wait_for, wait_run_finished)
 from conftest import ASSIGNMENTS, ROOT, copy_course
 from grader.instructor import build_submission, nbgrader_meta
 
@@ -115,8 +115,9 @@ def test_every_release_notebook_opens_without_a_front_end_error(lab, page, shots
     assert paths, "no release notebooks"
     # Open them all (their kernels start side by side), then look at each tab.
     page.goto(lab.url(f"/lab/tree/{paths[0]}", reset="", token=lab.token))
+    wait_current_tab(page, paths[0].rsplit("/", 1)[-1])  # (opened later, it took the focus from the next)
     for path in paths[1:]:
-        open_path(page, path)  # the current tab once opened: it can no longer take the focus later
+        open_path(page, path)
     problems = []
     for path in paths:
         activate_tab(page, path.rsplit("/", 1)[-1])
