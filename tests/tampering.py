@@ -384,6 +384,7 @@ MALFORMED = {
 }
 
 KILLERS = {"exits the kernel", "kills its own kernel", "stops the kernel with exit()"}
+DYING = {"exits the kernel", "kills its own kernel"}  # the kernel is gone (exit() is ignored while grading)
 # kinds that leave evidence: the notebook must be flagged (exit() only asks the front end to close the
 # kernel, which a grading run ignores: no evidence, nothing earned either)
 EVIDENCE = {"exits the kernel", "kills its own kernel", "reports every value twice"}
