@@ -239,8 +239,8 @@ def graded_course(generated_course, tmp_path_factory):
         jobs.append((grading_seconds(sub.assignment), sub.student, sub.assignment, sub.notebooks, sub))
     # copy 0 holds the students whose feedback the tests read (and generates it, for them alone), the
     # class of test_grade.py (one gradebook) and the late student (beside honest-reference)
-    feedback_read = {"honest-reference", "honest-blank", next(s.student for s in catalogue if s.expect == "touched"),
-                     LATE_STUDENT}
+    feedback_read = {"honest-reference", "honest-blank", LATE_STUDENT,
+                     next(s.student for s in catalogue if s.expect == "touched")}
     pinned = set(feedback_read)
     pinned_in = {CLASS_ASSIGNMENT: set(class_books)}
     load = [0.0] * WORKERS
@@ -303,8 +303,9 @@ QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "t
 # graded fixtures (graded_course, fast_scores), class-scale grading, the release's own tests, the quick
 # tier's round trip and (there for balance) nbval's runs of assignments 3-5. The machine lane:
 # JupyterHub, JupyterLab and Chromium, the sandbox's attacks and their timeouts, machine independence,
-# nbval's runs of assignments 1-2, and everything else. The two take about as long (measured: benchmarks/suite_time.py prints each
-# lane's total, and notes/suite-speed.md). Without -n (make check, one test file) there are no lanes.
+# nbval's runs of assignments 1-2, and everything else. The two take about as long (measured:
+# benchmarks/suite_time.py prints each lane's total, and notes/suite-speed.md). Without -n (make check,
+# one test file) there are no lanes.
 GRADING_LANE = ("tests/test_roundtrip.py", "tests/test_integrity.py", "tests/test_grade.py",
                 "tests/test_feedback_offline.py", "tests/test_release.py", "tests/test_quick.py",
                 "source/03_tensor_backprop/", "source/04_batch_backprop/", "source/05_xor_mlp/")
@@ -355,7 +356,8 @@ def pytest_collection_finish(session):
 
 def pytest_collection_modifyitems(config, items):
     def rank(item):
-        return next((i for i, first in enumerate(FIRST_IN_LANE) if item.nodeid.startswith(first)), len(FIRST_IN_LANE))
+        return next((i for i, first in enumerate(FIRST_IN_LANE) if item.nodeid.startswith(first)),
+                    len(FIRST_IN_LANE))
     items.sort(key=rank)  # stable: the modules keep their tests together and in order
     for item in items:
         module = getattr(item, "module", None)

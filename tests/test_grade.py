@@ -189,3 +189,23 @@ def test_bad_input_is_one_sentence_and_grades_nothing(course_copy, capsys):
     assert run(root, "--db", "sqlite:////nonexistent/folder/gradebook.db") == 2
     assert "PROBLEM: Cannot open the gradebook database sqlite:////nonexistent" in capsys.readouterr().out
     assert not (root / "autograded" / "alice").exists()
+
+
+def test_workers_take_the_environment_of_the_run_not_of_the_fork_server(tmp_path, monkeypatch):
+    """LocalPool's workers are forked from multiprocessing's fork server, which keeps the environment it
+    started with; the course's configuration reads the environment in the worker (COURSE_NO_SANDBOX,
+    COURSE_DB_URL), so each worker must take the grading command's environment as it is now."""
+    grade.LocalPool(1).close()  # the fork server runs from here on, without the variable below
+    monkeypatch.setenv("COURSE_TEST_SEEN", "set after the fork server started")
+    seen = tmp_path / "seen.txt"
+    (tmp_path / "nbgrader_config.py").write_text(  # loaded by the worker's warm-up, as a course's is
+        f"import os, pathlib\npathlib.Path({str(seen)!r}).write_text(os.environ.get('COURSE_TEST_SEEN', 'missing'))\n")
+    pool = grade.LocalPool(1, warm={"root": str(tmp_path), "assignment": ASSIGNMENT})
+    try:
+        deadline = time.monotonic() + 60
+        while not seen.exists():
+            assert time.monotonic() < deadline, "the worker did not load the course's configuration"
+            time.sleep(0.1)
+    finally:
+        pool.close()
+    assert seen.read_text() == "set after the fork server started"
