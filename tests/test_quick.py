@@ -26,7 +26,8 @@ def test_reference_full_marks_and_blank_zero_through_autograde(request, tmp_path
         reference_student, blank_student = "quick-reference", "quick-blank"
         books = release_notebooks(root, assignment)
         for student, kwargs in ((reference_student, {}), (blank_student, {"blank": True})):
-            write_submission(root, student, assignment, {n: build_submission(s, r, **kwargs) for n, (s, r) in books.items()})
+            write_submission(root, student, assignment,
+                             {n: build_submission(s, r, **kwargs) for n, (s, r) in books.items()})
         result = grade(root, assignment, feedback=False, extra=TEST_LIMITS)
         assert not result.problems, result.problems
     with Gradebook(database_url(root)) as gb:
