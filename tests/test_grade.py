@@ -199,7 +199,8 @@ def test_workers_take_the_environment_of_the_run_not_of_the_fork_server(tmp_path
     monkeypatch.setenv("COURSE_TEST_SEEN", "set after the fork server started")
     seen = tmp_path / "seen.txt"
     (tmp_path / "nbgrader_config.py").write_text(  # loaded by the worker's warm-up, as a course's is
-        f"import os, pathlib\npathlib.Path({str(seen)!r}).write_text(os.environ.get('COURSE_TEST_SEEN', 'missing'))\n")
+        f"import os, pathlib\n"
+        f"pathlib.Path({str(seen)!r}).write_text(os.environ.get('COURSE_TEST_SEEN', 'missing'))\n")
     pool = grade.LocalPool(1, warm={"root": str(tmp_path), "assignment": ASSIGNMENT})
     try:
         deadline = time.monotonic() + 60
