@@ -13,7 +13,8 @@ what it may do. nbgrader_config.py puts these into ``autograde``:
     flags (evidence of tampering with the instructor's cells).
 ``GuardedExecute`` (nbgrader's Execute in the sandbox)
     limits, a whole-notebook time limit, kernel death survived, output capped in bytes; a test
-    cell's hidden part runs even when its visible check failed. A kernel that died or hung, and
+    cell's hidden part runs even when its visible check failed; the kernel is killed after the last
+    cell (no code of the student's runs after it). A kernel that died or hung, and
     output over the limit, are flags (what happened, not what the code looked like).
 ``ApplyFlags`` (after the verdicts, before ``SaveAutoGrades``)
     puts an ``IntegrityFlag`` error first in the outputs of every test a flag touches (a tampered
@@ -39,7 +40,7 @@ from nbformat.notebooknode import NotebookNode
 import zmq
 import zmq.asyncio
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Any, Bool, Integer, Unicode, default
+from traitlets import Any, Bool, Enum, Integer, Unicode, default
 
 from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
@@ -325,7 +326,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
 class GuardedExecute(Execute):
     """nbgrader's Execute in the sandbox: limits, a whole-notebook time limit, kernel death survived,
-    output capped in bytes."""
+    output capped in bytes, the kernel killed after the last cell."""
 
     memory_limit_mb = Integer(4096, help="Address-space limit of each kernel process (MiB).").tag(config=True)
     file_limit_mb = Integer(64, help="Largest file a kernel may write (MiB).").tag(config=True)
@@ -339,6 +340,10 @@ class GuardedExecute(Execute):
     notebook_timeout = Integer(600, help="Seconds the whole notebook may run; later cells are not run.").tag(config=True)
     kill_grace = Integer(5, help="Seconds a kernel has to stop after a timeout interrupt before it is shut down.").tag(config=True)
     reference_run = Bool(False, help="This run computes the reference's values (grader.verdicts).")
+    shutdown_kernel = Enum(["graceful", "immediate"], "immediate", help=(
+        "How the kernel stops after the last cell. 'immediate' (the default here; nbclient's is 'graceful'): "
+        "it is killed, so no code of the student's (an atexit hook) runs after the last cell and nothing "
+        "waits for a kernel that will not stop (0.25 s a notebook)")).tag(config=True)
 
     def __init__(self, *args, **kwargs):
         kwargs["kernel_manager_class"] = SandboxedKernelManager

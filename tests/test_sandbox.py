@@ -448,3 +448,21 @@ def test_the_reference_runs_as_nbgrader_runs_a_submission(tmp_path, monkeypatch,
         nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": "work"}})
     printed = "".join(o.get("text", "") for o in nb.cells[0].outputs)
     assert printed == ("autograde True\n" if reference_run else "None False\n"), nb.cells[0].outputs
+
+
+def test_no_code_of_the_students_runs_after_the_last_cell(tmp_path):
+    """After the last cell the kernel is killed, not asked to stop: an ``atexit`` hook of the student's
+    never runs (and nothing waits for a kernel that will not stop). Run without the sandbox so that what
+    the kernel writes is seen from outside: the cell's own file is there, the hook's is not."""
+    from traitlets.config import Config
+
+    from grader.integrity import GuardedExecute
+
+    during, after = tmp_path / "during-the-cell", tmp_path / "after-the-last-cell"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        f"import atexit, pathlib\npathlib.Path({str(during)!r}).write_text('x')\n"
+        f"atexit.register(pathlib.Path({str(after)!r}).write_text, 'x')")])
+    GuardedExecute(config=Config(), sandbox=False).preprocess(
+        nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": "work"}})
+    assert during.exists(), nb.cells[0].outputs
+    assert not after.exists(), "the kernel ran the student's atexit hook after the last cell"
