@@ -269,13 +269,26 @@ def run_from(page, start: int, timeout: float = 120) -> None:
     cells.nth(start).locator(".jp-InputPrompt").click()
     n = cells.count()
     for i in range(start, n):
-        s = state(page)
-        assert s["active"] == i, f"cell {i} should be selected, but cell {s['active']} is"
+        active, code = page.evaluate(CELL_JS, i)
+        assert active == i, f"cell {i} should be selected, but cell {active} is"
         page.keyboard.press("Control+Enter" if i == n - 1 else "Shift+Enter")
-        if s["prompts"][i] is not None:
-            wait_for(page,
-                "(i) => { const s = (%s)(); return s.idle && /\\d/.test(s.prompts[i]); }" % STATE_JS,
-                arg=i, timeout=timeout * 1000)
+        if code:
+            page.wait_for_function(CELL_DONE_JS, arg=i, timeout=timeout * 1000, polling=CELL_POLL_MS)
+
+
+# run_from's reads, lighter than STATE_JS (no text of every cell): which cell is active and whether
+# cell i is a code cell; then whether cell i has run (a number in its prompt) and the kernel is idle,
+# polled often (most cells take a few milliseconds; at POLL_MS each would wait 200 ms).
+CELL_JS = """(i) => {
+  const cells = [...document.querySelectorAll('%s .jp-Cell')];
+  return [cells.findIndex(c => c.classList.contains('jp-mod-active')), cells[i].classList.contains('jp-CodeCell')];
+}""" % NB
+CELL_DONE_JS = """(i) => {
+  const prompt = document.querySelectorAll('%s .jp-Cell')[i].querySelector('.jp-InputPrompt');
+  const bar = document.querySelector('#jp-main-statusbar');
+  return !!bar && bar.textContent.includes('| Idle') && /\\d/.test(prompt.textContent);
+}""" % NB
+CELL_POLL_MS = 25
 
 
 def cell_texts(page) -> list[dict]:

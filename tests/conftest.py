@@ -301,14 +301,15 @@ QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "t
 # make test runs the suite on two pytest-xdist workers, each given one lane, which it runs in collection
 # order (so a module's fixtures are built once). The grading lane: the tests that read the suite's
 # graded fixtures (graded_course, fast_scores), class-scale grading, the release's own tests, the quick
-# tier's round trip and (there for balance) nbval's runs of assignments 3-5. The machine lane:
+# tier's round trip and (there for balance) nbval's runs of assignments 2-5. The machine lane:
 # JupyterHub, JupyterLab and Chromium, the sandbox's attacks and their timeouts, machine independence,
-# nbval's runs of assignments 1-2, and everything else. The two take about as long (measured:
+# nbval's run of assignment 1, and everything else. The two take about as long (measured:
 # benchmarks/suite_time.py prints each lane's total, and notes/suite-speed.md). Without -n (make check,
 # one test file) there are no lanes.
 GRADING_LANE = ("tests/test_roundtrip.py", "tests/test_integrity.py", "tests/test_grade.py",
                 "tests/test_feedback_offline.py", "tests/test_release.py", "tests/test_quick.py",
-                "source/03_tensor_backprop/", "source/04_batch_backprop/", "source/05_xor_mlp/")
+                "source/02_index_loops/", "source/03_tensor_backprop/", "source/04_batch_backprop/",
+                "source/05_xor_mlp/")
 GRADED_FIXTURES = {"graded_course", "fast_scores", "fast_messages"}
 # True when a collected test reads graded_course, i.e. the session grades the suite's corpora once: a test
 # of the quick tier then reads what it needs from there instead of grading it again (tests/test_quick.py)
