@@ -20,6 +20,9 @@ c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedb
 # loop gets a generous margin, an endless loop is stopped.
 c.ExecutePreprocessor.timeout = 60
 c.Execute.timeout = 60
+# Once the last cell has run, the kernel is killed (Validate, and autograde's GuardedExecute): no code of
+# the student's runs after it, and nothing waits for the kernel to wind down.
+c.Execute.shutdown_kernel = "immediate"
 
 # Autograde restores test cells a student edited (checksums) and also ones a student deleted.
 c.OverwriteCells.add_missing_cells = True   # (RestoreCells inherits it)

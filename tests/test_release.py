@@ -5,12 +5,17 @@ import re
 import nbformat
 import pytest
 from nbgrader.validator import Validator
-from traitlets.config import Config
+from traitlets.config.loader import PyFileConfigLoader
 
 from grader.instructor import build_submission, nbgrader_meta
 from conftest import ASSIGNMENTS, ROOT
 
 NOTEBOOKS = sorted(p.relative_to(ROOT / "source") for p in (ROOT / "source").glob("*/*.ipynb"))
+
+
+def course_config():
+    """The course's nbgrader_config.py, as the Validate button in the course's JupyterLab reads it."""
+    return PyFileConfigLoader("nbgrader_config.py", path=str(ROOT)).load_config()
 
 
 @pytest.mark.quick
@@ -59,9 +64,7 @@ def test_release_leaks_no_solution_and_no_hidden_test(rel):
 def test_every_graded_cell_fails_on_the_blank_release(rel, tmp_path):
     path = tmp_path / rel.name
     path.write_text((ROOT / "release" / rel).read_text())
-    config = Config()
-    config.Execute.timeout = 60
-    results = Validator(config=config).validate(str(path))
+    results = Validator(config=course_config()).validate(str(path))
     assert "changed" not in results and "type_changed" not in results
     failed = {r["source"] for r in results.get("failed", [])}
     released = nbformat.read(str(path), as_version=4)
@@ -78,7 +81,5 @@ def test_validate_passes_on_the_reference_solution(rel, tmp_path):
     released = nbformat.read(str(ROOT / "release" / rel), as_version=4)
     path = tmp_path / rel.name
     nbformat.write(build_submission(source, released), str(path))
-    config = Config()
-    config.Execute.timeout = 60
-    results = Validator(config=config).validate(str(path))
+    results = Validator(config=course_config()).validate(str(path))
     assert results == {}, f"Validate reports problems on the reference answers of {rel}: {list(results)}"
