@@ -50,6 +50,7 @@ from pathlib import Path
 
 from . import gradebook_merge
 from .instructor import CourseError, course_root, preflight, use_this_python_for_tools
+from .sandbox import Sandbox
 
 STAGING = ".staging"  # inside the autograded folder (ignored by git, invisible to nbgrader's globs)
 LOGS = ".logs"
@@ -397,6 +398,7 @@ class LocalPool:
                     except (EOFError, OSError):
                         proc.join(5)
                         conn.close()
+                        Sandbox.reap(proc.pid)  # a kernel it was starting may have outlived it
                         if pending:
                             self.idle.append(self._start())
                         finished.append((task, _died(task, _signal_name(proc.exitcode))))
@@ -411,6 +413,7 @@ class LocalPool:
                 proc.terminate()
                 proc.join(5)
                 conn.close()
+                Sandbox.reap(proc.pid)
 
     def close(self) -> None:
         """Stop the idle workers (they hold no kernel and no unfinished work) and remove their folders."""

@@ -48,6 +48,18 @@ def matplotlib_font_cache() -> list[Path]:
     return sorted(Path(matplotlib.get_cachedir()).glob("fontlist-*.json"))
 
 
+def _pids() -> list[int]:
+    return [int(name) for name in os.listdir("/proc") if name.isdigit()]
+
+
+def _real_uid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("Uid:"))
+    except (OSError, StopIteration, ValueError):
+        return None
+
+
 class SandboxUnavailable(RuntimeError):
     """bubblewrap (or prlimit / setpriv) is missing or cannot create namespaces here."""
 
@@ -142,6 +154,55 @@ class Sandbox:
     @staticmethod
     def remove_home(home: Path) -> None:
         shutil.rmtree(home, ignore_errors=True)
+
+    @staticmethod
+    def reap(grader_pid: int, wait: float = 5.0) -> list[int]:
+        """Stop what is left of the sandboxes of a grading process that died without cleaning up (a
+        worker killed), and remove their homes; the pids killed. bubblewrap's --die-with-parent stops a
+        sandbox whose grader dies, except in its first milliseconds: a grader killed then leaves the
+        sandbox's pid 1 and the kernel running for good. Its sandboxes are found from outside: their
+        homes are owned by the dead grader's uid (UID_BASE + its pid), every process they start has that
+        uid or, while bubblewrap sets up, a command line naming the home. Only when grading as root
+        (otherwise the kernels run as the grader's own user and nothing tells them apart)."""
+        import signal
+        import time
+
+        if os.geteuid() != 0:
+            return []
+        uid = UID_BASE + grader_pid
+        homes = []
+        for home in Path(tempfile.gettempdir()).glob("course-sandbox-*"):
+            try:
+                if home.stat().st_uid == uid:
+                    homes.append(str(home))
+            except OSError:
+                pass
+
+        def theirs(pid: int) -> bool:
+            if _real_uid(pid) == uid:
+                return True
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as f:
+                    cmdline = f.read().decode(errors="replace")
+            except OSError:
+                return False
+            return any(home in cmdline for home in homes)
+
+        killed: list[int] = []
+        deadline, clean_passes = time.monotonic() + wait, 0
+        while clean_passes < 2 and time.monotonic() < deadline:  # (one more pass: a process mid-fork)
+            left = [pid for pid in _pids() if pid != os.getpid() and theirs(pid)]
+            clean_passes = 0 if left else clean_passes + 1
+            for pid in left:
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+                except ProcessLookupError:
+                    pass
+            time.sleep(0.05)
+        for home in homes:
+            shutil.rmtree(home, ignore_errors=True)
+        return sorted(set(killed))
 
     # -- the command -----------------------------------------------------------------------------
     def _nproc(self) -> int:

@@ -10,8 +10,10 @@ is half-written, and rerunning finishes the job.
 """
 import os
 import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
@@ -99,9 +101,10 @@ def leftovers(root):
     return sorted(p.name for p in staging.iterdir() if p.name != ".lock") if staging.exists() else []
 
 
-def kill_worker_grading(student, stop):
-    """SIGKILL the worker process that grades ``student``: the parent of the kernel running in its
-    staging folder (a kernel runs in the folder of the notebook it executes). Once."""
+def kill_worker_grading(student, stop, killed):
+    """SIGKILL the worker process that grades ``student``, as soon as its kernel starts: the parent of
+    the process running in its staging folder (the sandbox starts in the folder of the notebook it
+    executes). Once; its pid goes into ``killed``."""
     import psutil
 
     marker = os.sep + os.path.join(grade.STAGING, student, ASSIGNMENT)
@@ -110,11 +113,27 @@ def kill_worker_grading(student, stop):
         for proc in me.children(recursive=True):
             try:
                 if proc.cwd().endswith(marker):
-                    psutil.Process(proc.ppid()).kill()
+                    worker = psutil.Process(proc.ppid())
+                    worker.kill()
+                    killed.append(worker.pid)
                     return
             except psutil.Error:
                 pass
         time.sleep(0.05)
+
+
+def sandbox_leftovers(grader_pid):
+    """Processes running as the sandbox uid of grading process ``grader_pid`` and the sandbox homes it
+    owns, seen from outside (the process table, /tmp). As root only: otherwise kernels run as the
+    grader's own user."""
+    import psutil
+
+    from grader.sandbox import UID_BASE
+    uid = UID_BASE + grader_pid
+    processes = [p.info["pid"] for p in psutil.process_iter(["pid", "uids"])
+                 if p.info["uids"] and p.info["uids"].real == uid]
+    homes = [h.name for h in Path(tempfile.gettempdir()).glob("course-sandbox-*") if h.stat().st_uid == uid]
+    return processes, homes
 
 
 def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(generated_course, serial, tmp_path,
@@ -127,8 +146,8 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
     (bad / next(iter(release_notebooks(root, ASSIGNMENT)))).write_text('{"cells": [')
     (root / "submitted" / "bad-empty" / ASSIGNMENT).mkdir(parents=True)
 
-    stop = threading.Event()
-    killer = threading.Thread(target=kill_worker_grading, args=(WRONG, stop), daemon=True)
+    stop, killed = threading.Event(), []
+    killer = threading.Thread(target=kill_worker_grading, args=(WRONG, stop, killed), daemon=True)
     killer.start()
     try:
         assert run(root, "--workers", "2") == 1
@@ -136,6 +155,11 @@ def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(genera
         stop.set()
         killer.join()
     out = capsys.readouterr().out
+    assert killed, f"no worker was seen grading {WRONG}"
+    # the kernel it was starting is stopped and its home removed (bubblewrap's --die-with-parent misses a
+    # grader killed in the sandbox's first milliseconds, which is when this one was killed)
+    if os.geteuid() == 0:
+        assert sandbox_leftovers(killed[0]) == ([], []), sandbox_leftovers(killed[0])
     assert "on 2 worker processes" in out and "[5/5]" in out and "failures so far: 0" in out
     assert "is not valid JSON" in out and "bad-json" in out  # preflight's sentences, the rest graded
     assert "holds no notebook" in out and "bad-empty" in out

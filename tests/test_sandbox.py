@@ -466,3 +466,59 @@ def test_no_code_of_the_students_runs_after_the_last_cell(tmp_path):
         nb, {"metadata": {"path": str(tmp_path)}, "nbgrader": {"assignment": "work"}})
     assert during.exists(), nb.cells[0].outputs
     assert not after.exists(), "the kernel ran the student's atexit hook after the last cell"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="sandboxes run as a uid of their own only when grading as root")
+def test_reap_stops_the_sandboxes_of_a_dead_grader_and_removes_their_homes():
+    """grader.grade calls Sandbox.reap(pid) for a worker that died: bubblewrap's --die-with-parent misses
+    a grader killed in the sandbox's first milliseconds, and nothing else would stop that kernel or
+    remove its home. Here a grading process starts a sandbox (a process that sleeps) and stays; reap,
+    given its pid, finds the sandbox from outside and stops every process of it."""
+    import subprocess
+    import sys
+
+    from grader.sandbox import UID_BASE, Sandbox
+
+    grader_code = (
+        "import sys, time, subprocess\n"
+        "from grader.sandbox import Sandbox\n"
+        "box = Sandbox()\n"
+        "home = box.make_home(None, 'work')\n"
+        "subprocess.Popen(box.command([sys.executable, '-c', 'import time; time.sleep(120)'], home, 'work'),\n"
+        "                 start_new_session=True)\n"
+        "print(home, flush=True)\n"
+        "time.sleep(120)\n")
+    grader = subprocess.Popen([sys.executable, "-c", grader_code], stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[1])
+    try:
+        home = grader.stdout.readline().strip()
+        uid = UID_BASE + grader.pid
+
+        def sandboxed():
+            return [p.pid for p in psutil.process_iter() if _uid_or_none(p) == uid or home in _cmdline(p)]
+        deadline = time.monotonic() + 30
+        while not any(_uid_or_none(p) == uid for p in psutil.process_iter()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert len(sandboxed()) >= 3, "the sandbox did not start (bubblewrap, its pid 1, the process)"
+        killed = Sandbox.reap(grader.pid)
+        assert killed
+        time.sleep(0.2)
+        assert sandboxed() == [], [(p, _cmdline(psutil.Process(p))[:80]) for p in sandboxed()]
+        assert not Path(home).exists()
+    finally:
+        grader.kill()
+        grader.wait()
+
+
+def _uid_or_none(proc):
+    try:
+        return proc.uids().real
+    except psutil.Error:
+        return None
+
+
+def _cmdline(proc):
+    try:
+        return " ".join(proc.cmdline())
+    except psutil.Error:
+        return ""
