@@ -303,7 +303,18 @@ def autograded(attacked, student) -> nbformat.NotebookNode:
 
 
 def outputs_text(nb) -> str:
-    return "\n".join(str(o) for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", []))
+    """Every output of the notebook as text; a stream's text as printed (one print may arrive as several
+    stream outputs, e.g. "FOUND" and " 0\n" on a busy machine: a frontend shows them as one line)."""
+    parts = []
+    for cell in nb.cells:
+        for o in cell.get("outputs", []) if cell.cell_type == "code" else []:
+            if o.get("output_type") == "stream":
+                text = o.get("text", "")
+                parts.append("".join(text) if isinstance(text, list) else text)
+            else:
+                parts.append(f"\n{o}\n")
+        parts.append("\n")
+    return "".join(parts)
 
 
 def test_everyone_is_graded_and_the_victim_keeps_full_marks(attacked):
