@@ -2,6 +2,7 @@
 import json
 import os
 import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -143,6 +144,26 @@ def class_roster(root) -> dict:
     return out
 
 
+def sandbox_leftovers(grader_pid: int, homes=()) -> tuple[list[int], list[str]]:
+    """What is left of the sandboxes of grading process ``grader_pid``, seen from outside (the process
+    table, /tmp): the pids running as its sandbox uid (grader.sandbox.UID_BASE + the pid) or naming one
+    of ``homes`` (bubblewrap and its pid 1 run as root), and the sandbox homes in /tmp it owns. Only
+    meaningful when grading as root (otherwise kernels run as the grader's own user)."""
+    import psutil
+
+    from grader.sandbox import UID_BASE
+    uid = UID_BASE + grader_pid
+    pids = []
+    for proc in psutil.process_iter():
+        try:
+            if proc.uids().real == uid or any(home in " ".join(proc.cmdline()) for home in homes):
+                pids.append(proc.pid)
+        except psutil.Error:  # gone meanwhile, or a zombie
+            pass
+    owned = [h.name for h in Path(tempfile.gettempdir()).glob("course-sandbox-*") if h.stat().st_uid == uid]
+    return pids, owned
+
+
 def late_assignment() -> str:
     """The assignment of the late student: the one with the fewest test cells (the cheapest to grade)."""
     import tampering
@@ -241,14 +262,13 @@ def graded_course(generated_course, tmp_path_factory):
     # class of test_grade.py (one gradebook) and the late student (beside honest-reference)
     feedback_read = {"honest-reference", "honest-blank", LATE_STUDENT,
                      next(s.student for s in catalogue if s.expect == "touched")}
-    pinned = set(feedback_read)
     pinned_in = {CLASS_ASSIGNMENT: set(class_books)}
     load = [0.0] * WORKERS
     load[0] = 0.55 * sum(1 for _, student, *_ in jobs if student in feedback_read)  # generate_feedback's notebooks
     where, students = {}, {}
 
     def is_pinned(student, assignment):
-        return student in pinned or student in pinned_in.get(assignment, ())
+        return student in feedback_read or student in pinned_in.get(assignment, ())
     for weight, student, assignment, books, what in sorted(jobs, key=lambda j: (not is_pinned(j[1], j[2]), -j[0])):
         i = 0 if is_pinned(student, assignment) else load.index(min(load))
         load[i] += weight

@@ -10,16 +10,14 @@ is half-written, and rerunning finishes the job.
 """
 import os
 import shutil
-import tempfile
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from nbgrader.api import Gradebook
 
 from conftest import CLASS_ASSIGNMENT as ASSIGNMENT
-from conftest import ASSIGNMENTS, class_roster
+from conftest import ASSIGNMENTS, class_roster, sandbox_leftovers
 from grader import grade
 from grader.instructor import build_submission, release_notebooks, write_submission
 import pg_server
@@ -120,20 +118,6 @@ def kill_worker_grading(student, stop, killed):
             except psutil.Error:
                 pass
         time.sleep(0.05)
-
-
-def sandbox_leftovers(grader_pid):
-    """Processes running as the sandbox uid of grading process ``grader_pid`` and the sandbox homes it
-    owns, seen from outside (the process table, /tmp). As root only: otherwise kernels run as the
-    grader's own user."""
-    import psutil
-
-    from grader.sandbox import UID_BASE
-    uid = UID_BASE + grader_pid
-    processes = [p.info["pid"] for p in psutil.process_iter(["pid", "uids"])
-                 if p.info["uids"] and p.info["uids"].real == uid]
-    homes = [h.name for h in Path(tempfile.gettempdir()).glob("course-sandbox-*") if h.stat().st_uid == uid]
-    return processes, homes
 
 
 def test_parallel_sqlite_equals_serial_names_bad_input_and_rerun_finishes(generated_course, serial, tmp_path,

@@ -21,7 +21,7 @@ import psutil
 import pytest
 
 from grader.instructor import build_submission, grade, release_notebooks, write_submission
-from conftest import TEST_LIMITS
+from conftest import TEST_LIMITS, sandbox_leftovers
 
 ASSIGNMENT = "03_tensor_backprop"
 MARKER = "sandbox-attack-marker-4711"            # the attacks graded by plain nbgrader autograde
@@ -488,7 +488,7 @@ def test_reap_stops_the_sandboxes_of_a_dead_grader_and_removes_their_homes():
     import subprocess
     import sys
 
-    from grader.sandbox import UID_BASE, Sandbox
+    from grader.sandbox import Sandbox
 
     grader_code = (
         "import sys, time, subprocess\n"
@@ -503,33 +503,17 @@ def test_reap_stops_the_sandboxes_of_a_dead_grader_and_removes_their_homes():
                               cwd=Path(__file__).resolve().parents[1])
     try:
         home = grader.stdout.readline().strip()
-        uid = UID_BASE + grader.pid
-
-        def sandboxed():
-            return [p.pid for p in psutil.process_iter() if _uid_or_none(p) == uid or home in _cmdline(p)]
+        assert home, "the grading process did not start a sandbox"
         deadline = time.monotonic() + 30
-        while not any(_uid_or_none(p) == uid for p in psutil.process_iter()) and time.monotonic() < deadline:
+        while len(sandbox_leftovers(grader.pid, [home])[0]) < 3 and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert len(sandboxed()) >= 3, "the sandbox did not start (bubblewrap, its pid 1, the process)"
-        killed = Sandbox.reap(grader.pid)
-        assert killed
+        assert len(sandbox_leftovers(grader.pid, [home])[0]) >= 3, \
+            "the sandbox did not start (bubblewrap, its pid 1, the sleeping process)"
+        assert Sandbox.reap(grader.pid)
         time.sleep(0.2)
-        assert sandboxed() == [], [(p, _cmdline(psutil.Process(p))[:80]) for p in sandboxed()]
+        assert sandbox_leftovers(grader.pid, [home]) == ([], [])
         assert not Path(home).exists()
     finally:
         grader.kill()
         grader.wait()
 
-
-def _uid_or_none(proc):
-    try:
-        return proc.uids().real
-    except psutil.Error:
-        return None
-
-
-def _cmdline(proc):
-    try:
-        return " ".join(proc.cmdline())
-    except psutil.Error:
-        return ""
