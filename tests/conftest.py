@@ -314,7 +314,7 @@ def graded_course(generated_course, tmp_path_factory):
 
 # -- the quick tier (make check): the toolkit, the release sync, one grading round trip ------------
 QUICK_MODULES = {"test_checks", "test_gradcheck", "test_symbolic", "test_nn", "test_graphs", "test_feedback",
-                 "test_derivations", "test_verdicts", "test_quick"}
+                 "test_derivations", "test_verdicts", "test_quick", "test_base_python"}
 
 
 # -- two lanes (make test: pytest -n 2) --------------------------------------------------------------
