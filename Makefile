@@ -1,7 +1,7 @@
 # Backpropagation by hand -- course commands.  Only python3 (>= 3.10) and make are assumed.
 # .venv is made from PYTHON when given (make test PYTHON=python3.12), else from the interpreter that
 # scripts/base_python.py picks: Debian's python3 when it is the same version as python3 on PATH, for it
-# is compiled with profile-guided and link-time optimisation (the suite 234-244 s -> 208 s), else python3.
+# is compiled with profile-guided and link-time optimisation (the suite 234-244 s -> 208-215 s), else python3.
 ifeq ($(origin PYTHON),undefined)
 PYTHON = $(shell python3 scripts/base_python.py)
 endif

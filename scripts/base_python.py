@@ -6,7 +6,7 @@ Why: the course's work is Python start-up and imports (every graded kernel, ever
 and interpreters differ in how they were compiled. Debian builds CPython with profile-guided
 optimisation and link-time optimisation; pyenv, as installed on these machines, builds it without
 (``./configure`` with neither). On the 2-core machine of the course's CI the same test suite took
-234-244 s from pyenv's 3.11.7 and 208 s from Debian's 3.11.2, and ``fib(22)`` 1.69-1.74 ms vs
+234-244 s from pyenv's 3.11.7 and 208-215 s from Debian's 3.11.2, and ``fib(22)`` 1.69-1.74 ms vs
 1.45-1.48 ms. The same minor version means the same wheels, so requirements.txt's pins hold either
 way; any other interpreter on PATH is used as it is.
 
