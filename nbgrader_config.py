@@ -41,6 +41,10 @@ c.Autograde.sanitize_preprocessors = [
     "grader.integrity.RestoreCells",        # nbgrader's OverwriteCells, deleted tests put back reliably
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
+# Before nbgrader copies a submission: symbolic and hard links, FIFOs and devices in it are never
+# followed; they are set aside, named in one sentence, and the submission is flagged (grader/stage.py).
+from grader.stage import make_pre_convert as _make_pre_convert  # noqa: E402
+c.Autograde.pre_convert_hook = _make_pre_convert(c.CourseDirectory.db_url, ROOT)
 c.Autograde.autograde_preprocessors = [
     "grader.integrity.CheckStructure",      # an instructor's cell altered: evidence
     "grader.verdicts.ProvideGivens",        # what tests take from the reference (the reference runs once)

@@ -29,7 +29,7 @@ import os
 
 import numpy as np
 
-__all__ = ["report", "given", "encode", "MIME", "GIVEN_ENV"]
+__all__ = ["report", "given", "encode", "MIME", "GIVEN_ENV", "keep", "run_hidden"]
 
 MIME = "application/vnd.backprop-course.report+json"
 GIVEN_ENV = "COURSE_GIVEN_FILE"      # set by the grader: a JSON file {key: encoded value}
@@ -139,3 +139,32 @@ def given(key: str, compute):
     display({MIME: {"key": str(key), "value": encode(value), "given": True, "context": True},
              "text/plain": f"(given by the reference: {key})"}, raw=True)
     return value
+
+
+# -- how the grader runs a hidden test ---------------------------------------------------------
+# A student may name a helper of their own ``report`` or write a scalar ``sigmoid``: hidden tests
+# must not pick those up from the notebook's namespace. The grader runs each hidden part through
+# run_hidden(), in a copy of the namespace where the names the instructor's cells bound are those
+# cells' own values (kept right after each such cell ran) and report/given are this module's.
+_KEPT: dict = {}
+
+
+def keep(names) -> None:
+    """Keep the values the instructor's cell that just ran gave ``names`` (called by the grader)."""
+    from IPython import get_ipython
+
+    user_ns = get_ipython().user_ns
+    for name in names:
+        if name in user_ns:
+            _KEPT[name] = user_ns[name]
+
+
+def run_hidden(source: str) -> None:
+    """Run a hidden test's code (called by the grader; see above). What it assigns stays in its own
+    namespace; the student's functions see their own globals as always."""
+    from IPython import get_ipython
+
+    namespace = dict(get_ipython().user_ns)
+    namespace.update(_KEPT)
+    namespace.update(report=report, given=given)
+    exec(compile(source, "<hidden tests>", "exec"), namespace)

@@ -67,10 +67,36 @@ def students_frames(traceback: list[str]) -> list[str]:
     return [scrub_paths(entry) for entry in kept + traceback[-1:]]
 
 
+def hidden_lines(nb) -> list[str]:
+    """The lines of the notebook's hidden tests worth hiding (long enough to say something), each
+    as written and as a string's repr shows it, longest first."""
+    lines = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and BEGIN in cell.source:
+            for line in cell.source[cell.source.find(BEGIN):].splitlines():
+                line = line.strip()
+                if len(line) >= 16 and line != END:
+                    lines |= {line, repr(line)[1:-1]}
+    return sorted(lines, key=len, reverse=True)
+
+
+def scrub_hidden(text: str, lines: list[str]) -> str:
+    """``text`` without any line of a hidden test in it (a kernel that kept a hidden test's source and
+    printed it later, in a cell of its own)."""
+    for line in lines:
+        if line in text:
+            text = text.replace(line, "[text of a hidden test removed]")
+    return text
+
+
 class HideHiddenTests(Preprocessor):
     """Strip hidden tests and tracebacks from graded cells before feedback is rendered."""
 
     enabled = Bool(True, help="On by default: nbgrader registers it without enabling it.").tag(config=True)
+
+    def preprocess(self, nb, resources):
+        self._hidden = hidden_lines(nb)
+        return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
         meta = cell.get("metadata", {}).get("nbgrader", {})
@@ -89,4 +115,23 @@ class HideHiddenTests(Preprocessor):
             elif output.get("output_type") == "stream":
                 text = output.get("text", "")
                 output["text"] = scrub_paths("".join(text) if isinstance(text, list) else text)
+            self._scrub(output)
         return cell, resources
+
+    def _scrub(self, output) -> None:
+        lines = getattr(self, "_hidden", [])
+        if not lines:
+            return
+        for field in ("text", "evalue"):
+            if isinstance(output.get(field), (str, list)):
+                value = output[field]
+                output[field] = scrub_hidden("".join(value) if isinstance(value, list) else value, lines)
+        if isinstance(output.get("traceback"), list):
+            output["traceback"] = [scrub_hidden(str(t), lines) for t in output["traceback"]]
+        data = output.get("data")
+        if isinstance(data, dict):
+            for mime in list(data):
+                if mime.startswith("text/") or mime.endswith("json") or mime.endswith("+xml"):
+                    value = data[mime]
+                    if isinstance(value, (str, list)):
+                        data[mime] = scrub_hidden("".join(value) if isinstance(value, list) else value, lines)

@@ -28,6 +28,8 @@ from pathlib import Path
 import nbformat
 import nbformat.reader
 
+from .stage import irregular
+
 DEMO_STUDENTS = ("demo-reference", "demo-partial", "demo-blank", "demo-tamper")
 # The demo's cheat: an IPython input transformer that turns every later cell into `pass`, so no
 # test can fail -- plain nbgrader gives it full marks; the course's integrity checks give it 0.
@@ -283,7 +285,18 @@ def preflight(root: Path, assignment: str) -> Preflight:
         rel = folder.relative_to(root)
         found = sorted(p.name for p in folder.glob("*.ipynb"))
         bad = None
-        if not found:
+        odd = irregular(folder, root)  # links, FIFOs, devices: never followed (grader/stage.py)
+        odd_notebooks = [(p, kind) for p, kind in odd if p in (folder, student_dir)
+                         or (p.parent == folder and p.suffix == ".ipynb")]
+        for path, kind in odd:
+            if (path, kind) not in odd_notebooks:
+                result.problems.append(f"{path.relative_to(root)} is {kind}, not a file of {student_dir.name}'s own: "
+                                       f"it is set aside, not graded, and the submission is flagged.")
+        if odd_notebooks:
+            path, kind = odd_notebooks[0]
+            bad = (f"{path.relative_to(root)} is {kind}, not a notebook of {student_dir.name}'s own: ask "
+                   f"{student_dir.name} to submit the notebook file itself; this student was not graded.")
+        elif not found:
             bad = (f"{rel} holds no notebook: ask {student_dir.name} to submit {', '.join(expected)}; "
                    f"this student was not graded.")
         else:

@@ -28,6 +28,8 @@ what it may do. nbgrader_config.py puts these into ``autograde``:
 """
 from __future__ import annotations
 
+import ast
+import builtins
 import json
 import os
 from pathlib import Path
@@ -39,6 +41,7 @@ from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat.notebooknode import NotebookNode
 import zmq
 import zmq.asyncio
+from jupyter_client.asynchronous import AsyncKernelClient
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import Any, Bool, Enum, Integer, Unicode, default
 
@@ -46,7 +49,7 @@ from nbgrader.coursedir import CourseDirectory
 from nbgrader.preprocessors import Execute, NbGraderPreprocessor, OverwriteCells
 
 from course.report import GIVEN_ENV, MIME
-from grader.sandbox import HOME, Limits, Sandbox
+from grader.sandbox import GIVEN_DIR, Limits, Sandbox
 
 
 FLAG_PREFIX = "INTEGRITY FLAG:"
@@ -265,6 +268,9 @@ class CheckStructure(_CoursePaths, NbGraderPreprocessor):
         if isinstance(raw, dict):
             for f in structure_findings(raw, source):
                 flags.append({"cell": f["cell"], "index": None, "what": f["what"], "touches": f["touches"]})
+        from .stage import STAGED  # files set aside before nbgrader copied the submission (grader.stage)
+        for what in STAGED.get(os.path.abspath(submitted_path.parent), []):
+            flags.append({"cell": None, "index": None, "what": what, "touches": []})
         nb.metadata[META_KEY] = {"flags": flags}
         if flags:
             self.log.warning("Integrity: %d finding(s) in %s: %s", len(flags), submitted_path,
@@ -281,6 +287,141 @@ def split_test(source: str) -> list[str] | None:
     return [source[:at], source[at:]]
 
 
+# -- how a cell is run ----------------------------------------------------------------------------
+RUN, HIDDEN, KEEP = "run", "hidden", "keep"
+
+
+def _loaded_names(source: str) -> set[str]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+
+
+def _bound_names(source: str) -> set[str]:
+    """Names a cell binds at its top level (imports, definitions, assignments)."""
+    try:
+        tree = ast.parse("\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!"))))
+    except SyntaxError:
+        return set()
+    out = set()
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            out.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            out |= {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
+        elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.For, ast.With)):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [item.optional_vars for item in node.items if item.optional_vars] if isinstance(node, ast.With) else [node.target]
+            out |= {n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)}
+    return out
+
+
+def hidden_source(source: str) -> str:
+    """What runs for a test cell's hidden part: its code, in a namespace of its own where the
+    toolkit's report/given and the instructor's names cannot be rebound by a student's cell
+    (:func:`course.report.run_hidden`)."""
+    return f"__import__('course.report', fromlist=['run_hidden']).run_hidden({source!r})"
+
+
+def protected_names(nb) -> set[str]:
+    """The names hidden tests take from the instructor's read-only cells."""
+    used = set()
+    for cell in nb.cells:
+        if cell.cell_type == "code" and _is_test(cell) and BEGIN_HIDDEN in cell.source:
+            used |= _loaded_names(cell.source[cell.source.find(BEGIN_HIDDEN):])
+    return used
+
+
+def cell_plan(cell, protect: set[str]) -> list[tuple[str, str]]:
+    """[(kind, code)] that running ``cell`` sends to the kernel, in order: RUN (shown as the cell's
+    output), HIDDEN (a test's hidden part, run on its own so that it runs even when the visible check
+    failed, through :func:`hidden_source`; only its reports and the grader's notes are kept), KEEP
+    (after an instructor's read-only cell: keep the values it gave the names hidden tests use)."""
+    source = cell.source
+    if cell.cell_type != "code" or not source.strip():
+        return []
+    if _is_test(cell) and BEGIN_HIDDEN in source:
+        parts = split_test(source)
+        if parts:
+            return [(RUN, parts[0]), (HIDDEN, hidden_source(parts[1]))]
+        return [(HIDDEN, hidden_source(source))]
+    plan = [(RUN, source)]
+    meta = _nbgrader(cell)
+    if meta.get("locked") and not meta.get("solution") and not _is_test(cell):
+        names = sorted(_bound_names(source) & protect)
+        if names:
+            plan.append((KEEP, f"__import__('course.report', fromlist=['keep']).keep({names!r})"))
+    return plan
+
+
+_EXCEPTIONS = {name for name, value in vars(builtins).items()
+               if isinstance(value, type) and issubclass(value, BaseException)} | {"LinAlgError", "AxisError"}
+
+
+def _is_report(output) -> bool:
+    return output.get("output_type") in ("display_data", "execute_result") and MIME in (output.get("data") or {})
+
+
+def hidden_outputs(outputs: list, made: set[int] = frozenset()) -> list:
+    """What is kept of a hidden part's outputs: the reports (judged, then removed, by
+    grader.verdicts), the grader's own notes, and each error the kernel raised as its type alone
+    (a builtin's name, else "Exception") -- no text the kernel produced while a hidden test ran.
+    ``made``: ids of the grader's own notes (GuardedExecute._note)."""
+    kept = []
+    for output in outputs:
+        kind = output.get("output_type")
+        if _is_report(output):
+            kept.append(output)
+        elif kind == "error" and id(output) in made:
+            kept.append(output)
+        elif kind == "error" and output.get("ename") == "CellTimeoutError":
+            kept.append(error_output("CellTimeoutError", "the hidden tests ran past the time limit"))
+        elif kind == "error":
+            ename = output.get("ename") if output.get("ename") in _EXCEPTIONS else "Exception"
+            kept.append(error_output(ename, "raised in your code while the hidden tests called it (on inputs of "
+                                            "their own; the visible check above runs it on its inputs)"))
+    return kept
+
+
+MAX_MESSAGE_MB = 16   # the largest message the grader takes from a kernel (a report may be 8 MB)
+RECEIVE_QUEUE = 8     # messages ZeroMQ holds for the grader before the kernel's side has to wait
+
+
+def limited_context() -> zmq.asyncio.Context:
+    """A ZeroMQ context whose sockets bound what a kernel can make the grader hold: a message larger
+    than MAX_MESSAGE_MB drops the connection (ZeroMQ reconnects by itself) instead of being read,
+    and at most RECEIVE_QUEUE messages wait to be read (the kernel's side waits, or drops, the rest):
+    the grader's memory stays within about MAX_MESSAGE_MB x RECEIVE_QUEUE whatever the kernel prints."""
+    context = zmq.asyncio.Context()
+    context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE_MB * 2 ** 20)
+    context.setsockopt(zmq.RCVHWM, RECEIVE_QUEUE)
+    return context
+
+
+def _safe_unpack(data):
+    """jupyter_client's JSON decoding, for a kernel's messages: a message nested too deeply for
+    Python's parser (or not JSON at all) becomes an unreadable marker instead of an exception
+    that would stop the grading of the whole notebook."""
+    try:
+        return json.loads(data.decode("utf8", "replace") if isinstance(data, bytes) else data)
+    except (RecursionError, ValueError, TypeError, MemoryError):
+        return {UNREADABLE: True}
+
+
+UNREADABLE = "course_unreadable_message"
+
+
+class LimitedKernelClient(AsyncKernelClient):
+    """nbclient's kernel client, with its sockets in a :func:`limited_context`."""
+
+    @default("context")
+    def _context_default(self):
+        self._created_context = True
+        return limited_context()
+
+
 class SandboxedKernelManager(AsyncKernelManager):
     """A kernel manager whose kernel runs inside :class:`grader.sandbox.Sandbox` (or, opted out,
     only under its resource limits), talks over ``ipc`` sockets, and is interrupted by message."""
@@ -290,16 +431,20 @@ class SandboxedKernelManager(AsyncKernelManager):
     workdir_name = Unicode("work")
     use_namespaces = Bool(True)
     extra_env = Any({})
-    max_message_mb = Integer(32)
+
+    @default("client_factory")
+    def _client_factory_default(self):
+        return LimitedKernelClient
 
     @default("context")
     def _context_default(self):
         self._created_context = True
-        context = zmq.asyncio.Context()
-        # A message larger than this (one enormous print) drops the connection instead of
-        # filling the grader's memory; ZeroMQ reconnects by itself.
-        context.setsockopt(zmq.MAXMSGSIZE, self.max_message_mb * 2 ** 20)
-        return context
+        return limited_context()
+
+    @default("session")
+    def _session_default(self):
+        from jupyter_client.session import Session
+        return Session(parent=self, unpacker="grader.integrity._safe_unpack")
 
     def format_kernel_cmd(self, extra_arguments=None):
         cmd = super().format_kernel_cmd(extra_arguments)
@@ -362,6 +507,8 @@ class GuardedExecute(Execute):
         self._events: list[dict] = []   # what happened: kernel death, timeouts, output over the limit
         self._deadline = monotonic() + self.notebook_timeout
         self._out_bytes, self._cut_cells = {}, set()
+        self._made: set[int] = set()
+        self._protect = protected_names(nb)
         self._box = self._make_sandbox()
         if self.sandbox:
             Sandbox.check_available()
@@ -375,12 +522,10 @@ class GuardedExecute(Execute):
         if self.reference_run:  # the reference runs as nbgrader runs a submission, wherever it is called
             # from (preflight, grader.grade): cells that only show something skip (course.grading_now)
             self._env["NBGRADER_EXECUTION"] = os.environ.get("NBGRADER_EXECUTION") or "autograde"
-        givens = self._givens(resources)
-        if givens:
-            given_file = self._home / "home" / ".course-given.json"
-            given_file.write_text(json.dumps(givens), encoding="utf-8")
-            self._box.give(given_file)
-            self._env[GIVEN_ENV] = f"{HOME}/.course-given.json" if self.sandbox else str(given_file)
+        self._givens_by_cell = self._givens(resources)
+        self._given_file = Sandbox.given_dir(self._home) / "values.json"
+        self._deliver({})
+        self._env[GIVEN_ENV] = f"{GIVEN_DIR}/values.json" if self.sandbox else str(self._given_file)
         try:
             nb, resources = super().preprocess(nb, resources, km)
         finally:
@@ -398,10 +543,18 @@ class GuardedExecute(Execute):
             self._events.append({"cell": gid, "index": None, "what": f"in cell {gid!r}, {what}", "touches": []})
 
     def _givens(self, resources: dict) -> dict:
-        """What the tests take from the reference instead of the student's other functions: put into
-        ``resources`` by :class:`grader.verdicts.ProvideGivens`, which runs before this (nothing in a
-        reference run)."""
+        """{cell key: {key: value}}: what each cell's tests take from the reference instead of the
+        student's other functions: put into ``resources`` by :class:`grader.verdicts.ProvideGivens`,
+        which runs before this (nothing in a reference run)."""
         return {} if self.reference_run else dict((resources or {}).get(GIVENS_KEY) or {})
+
+    def _deliver(self, values: dict) -> None:
+        """Make ``values`` the only ones the kernel can read from the reference (in GIVEN_DIR, which
+        is the grader's and read-only inside): a cell's givens while its hidden part runs, none
+        otherwise. The reference's check_givens_leak proves none of them is an answer still to grade."""
+        tmp = self._given_file.with_suffix(".tmp")
+        tmp.write_text(json.dumps(values), encoding="utf-8")
+        os.replace(tmp, self._given_file)
 
     async def async_start_new_kernel(self, **kwargs):
         km = self.km
@@ -421,6 +574,9 @@ class GuardedExecute(Execute):
     start_new_kernel = run_sync(async_start_new_kernel)
 
     def output(self, outs, msg, display_id, cell_index):
+        if (msg.get("content") or {}).get(UNREADABLE):
+            self._event(self.nb.cells[cell_index], "the kernel sent a message the grader could not read")
+            return None
         """Keep a cell's output up to ``output_limit_cell`` bytes (the notebook's up to
         ``output_limit_notebook``); values reported to the grader have budgets of their own, 8 and
         32 times larger (a test may report large arrays), and count against nothing else."""
@@ -446,6 +602,10 @@ class GuardedExecute(Execute):
                                               f"the rest was dropped]\n"))
             return None
         self._out_bytes[(kind, cell_index)] = used + size
+        if self.clear_before_next_output:  # (a delayed clear_output: reports stay)
+            outs[:] = [o for o in outs if _is_report(o)]
+            self.clear_display_id_mapping(cell_index)
+            self.clear_before_next_output = False
         return super().output(outs, msg, display_id, cell_index)
 
     def _get_timeout(self, cell):
@@ -455,25 +615,55 @@ class GuardedExecute(Execute):
 
     def _not_run(self, cell) -> None:
         if cell.cell_type == "code":
-            cell.outputs = [error_output("NotRun", self._stopped)]
+            cell.outputs = [self._note("NotRun", self._stopped)]
 
     def preprocess_cell(self, cell, resources, index):
-        """Run a cell; a test cell's hidden part runs even when its visible check failed (see
-        :func:`split_test`), so a visible check that depends on another exercise cannot cost the
-        points of the one the hidden test grades."""
-        parts = split_test(cell.source) if _is_test(cell) else None
-        if not parts:
-            return self._run_cell(cell, resources, index)
+        """Run a cell as :func:`cell_plan` says: a test cell's hidden part on its own (so that a visible
+        check that depends on another exercise cannot cost the points of the one the hidden test
+        grades), with the values it takes from the reference readable only while it runs, and only
+        its reports and the grader's notes kept."""
+        plan = cell_plan(cell, self._protect)
+        if not plan:
+            return cell, resources
+        gid = _nbgrader(cell).get("grade_id")
+        givens = self._givens_by_cell.get(gid if _is_test(cell) else f"(cell {gid})", {}) if gid else {}
         original, outputs = cell.source, []
         try:
-            for part in parts:
-                cell.source = part
-                cell, resources = self._run_cell(cell, resources, index)
-                outputs += cell.outputs
+            for kind, code in plan:
+                cell.source = code
+                delivered = bool(givens) and (kind == HIDDEN or (kind == RUN and not _is_test(cell)))
+                if delivered:
+                    self._deliver(givens)
+                try:
+                    cell, resources = self._run_cell(cell, resources, index)
+                finally:
+                    if delivered:
+                        self._deliver({})
+                if kind == RUN:
+                    outputs += cell.outputs
+                elif kind == HIDDEN:  # (the reference's are the instructor's: kept whole, to say why it fails)
+                    outputs += cell.outputs if self.reference_run else hidden_outputs(cell.outputs, self._made)
+                elif any(o.get("output_type") == "error" for o in cell.outputs if id(o) in self._made):
+                    outputs += cell.outputs   # (a keep that could not run: the kernel had stopped)
         finally:
             cell.source = original
         cell.outputs = outputs
         return cell, resources
+
+    def _note(self, ename: str, evalue: str) -> NotebookNode:
+        """An error output of the grader's own (hidden_outputs keeps these, and only these, as they are)."""
+        note = error_output(ename, evalue)
+        self._made.add(id(note))
+        return note
+
+    def clear_output(self, outs, msg, cell_index):
+        """``clear_output`` from the kernel (a live plot) clears what it showed, never a report: reports
+        are kept as they arrive."""
+        if (msg.get("content") or {}).get("wait"):
+            self.clear_before_next_output = True
+        else:
+            outs[:] = [o for o in outs if _is_report(o)]
+            self.clear_display_id_mapping(cell_index)
 
     def _run_cell(self, cell, resources, index):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -493,9 +683,14 @@ class GuardedExecute(Execute):
             self._kernel_died(cell, "The kernel died while this cell ran (it exited, crashed, or went over "
                                     f"the {self.memory_limit_mb} MiB memory limit); the cells after it were not run.")
             return cell, resources
-        except CellTimeoutError:
-            self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
-                                    "interrupted; it was shut down and the cells after it were not run.")
+        except CellTimeoutError as error:
+            if "IOPub" in str(error):  # its messages stopped arriving: one was over MAX_MESSAGE_MB
+                self._kernel_died(cell, f"The kernel sent more output at once than the grader takes (over "
+                                        f"{MAX_MESSAGE_MB} MiB in one message) and its messages stopped arriving; "
+                                        f"it was shut down and the cells after it were not run.")
+            else:
+                self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
+                                        "interrupted; it was shut down and the cells after it were not run.")
             return cell, resources
         timed_out = any(o.get("output_type") == "error" and o.get("ename") == "CellTimeoutError" for o in cell.outputs)
         if timed_out:
@@ -522,7 +717,7 @@ class GuardedExecute(Execute):
     def _kernel_died(self, cell, message: str) -> None:
         self.log.error("Kernel stopped in cell %s: %s", _nbgrader(cell).get("grade_id", "?"), message)
         self._event(cell, "the kernel died or hung and was shut down")
-        cell.outputs.append(error_output("KernelDied", message))
+        cell.outputs.append(self._note("KernelDied", message))
         self._stopped = "not run: the kernel had stopped in an earlier cell (see the first cell marked KernelDied)."
         try:
             run_sync(lambda: ensure_async(self.km.shutdown_kernel(now=True)))()

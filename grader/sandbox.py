@@ -34,6 +34,7 @@ from pathlib import Path
 
 BWRAP = "bwrap"
 HOME = "/home/student"            # the kernel's home and working folder's parent, inside the sandbox
+GIVEN_DIR = "/run/course-given"   # read-only inside: what a running test takes from the reference
 UID_BASE = 2_100_000_000          # + the grading process's pid: a uid no account has, one per grader
 
 
@@ -125,7 +126,14 @@ class Sandbox:
             for cached in fonts:
                 shutil.copy2(cached, target / cached.name)
         self._own(home)
+        self.given_dir(home).mkdir(mode=0o755)  # the grader's, read-only inside (Sandbox.command)
         return home
+
+    @staticmethod
+    def given_dir(home: Path) -> Path:
+        """Where the grader puts the values a running test takes from the reference: the grader's own
+        folder, bound read-only at GIVEN_DIR (the kernel can read what is there, never write it)."""
+        return home / "given"
 
     @staticmethod
     def ipc_dir(home: Path) -> Path:
@@ -279,6 +287,7 @@ class Sandbox:
             elif path.exists():
                 cmd += ["--ro-bind", "/dev/null", str(path)]
         cmd += parents(Path(HOME)) + ["--bind", str(home / "home"), HOME, "--chdir", f"{HOME}/{workdir_name}"]
+        cmd += parents(Path(GIVEN_DIR)) + ["--ro-bind", str(self.given_dir(home)), GIVEN_DIR]
         # The connection file and the ipc sockets: the same path inside as outside.
         ipc = self.ipc_dir(home)
         cmd += parents(ipc) + ["--bind", str(ipc), str(ipc)]

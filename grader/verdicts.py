@@ -71,18 +71,46 @@ def _fingerprint(source: Path) -> str:
     return h.hexdigest()[:24]
 
 
+MAX_DEPTH = 24   # nesting a report may have (course.report.encode stops at 7)
+
+
+def _depth_ok(obj, limit: int = MAX_DEPTH) -> bool:
+    """Whether ``obj`` (parsed JSON) is nested at most ``limit`` deep, found without recursion."""
+    stack = [(obj, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return False
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return True
+
+
+def _readable(payload) -> dict:
+    """A report as the grader can judge it: a dict whose key is a string and whose value is a dict,
+    nested within MAX_DEPTH; anything else becomes a report under an unreadable key (evidence)."""
+    if isinstance(payload, str):
+        try:
+            payload = json.loads(payload)
+        except (ValueError, RecursionError, MemoryError):
+            payload = None
+    if not isinstance(payload, dict) or not _depth_ok(payload):
+        return {"key": "(a report the grader could not read)", "value": {}}
+    key = payload.get("key")
+    if not isinstance(key, str) or not isinstance(payload.get("value", {}), dict):
+        return {"key": "(a report the grader could not read)", "value": {}}
+    return payload
+
+
 def reports_in(cell) -> list[dict]:
-    """The report payloads among a cell's outputs, in order."""
+    """The report payloads among a cell's outputs, in order (each made readable: :func:`_readable`)."""
     out = []
     for output in cell.get("outputs", []):
-        if output.get("output_type") in ("display_data", "execute_result") and MIME in output.get("data", {}):
-            payload = output["data"][MIME]
-            if isinstance(payload, str):
-                try:
-                    payload = json.loads(payload)
-                except ValueError:
-                    payload = {}
-            out.append(payload if isinstance(payload, dict) else {})
+        data = output.get("data") if isinstance(output, dict) else None
+        if output.get("output_type") in ("display_data", "execute_result") and isinstance(data, dict) and MIME in data:
+            out.append(_readable(data[MIME]))
     return out
 
 
@@ -109,14 +137,21 @@ def reference_reports(source: Path, config, root: Path, log=None) -> dict[str, l
     resources = {"metadata": {"path": str(source.parent)}, "nbgrader": {"assignment": source.parent.name}}
     executor.preprocess(nb, resources)
     result: dict[str, list[dict]] = {}
+    order = []
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "code":
             continue
         if not _is_test(cell):  # a given cell may take a value from the reference too (course.report.given)
             givens = [r for r in reports_in(cell) if r.get("given")]
             if givens:
-                result[f"(cell {_nbgrader(cell).get('grade_id') or index})"] = givens
+                result[cell_key(cell, index)] = givens
+                order.append(cell_key(cell, index))
             continue
+        order.append(cell_key(cell))
+        unused = unused_givens(cell.source)
+        if unused:
+            raise ReferenceFailed(f"in {source}, the test {cell_key(cell)!r} takes given values it never uses "
+                                  f"({', '.join(unused)}): the kernel would read them for nothing; remove them.")
         gid = _nbgrader(cell)["grade_id"]
         errors = [o for o in cell.outputs if o.get("output_type") == "error"]
         cut = [o for o in cell.outputs if o.get("output_type") == "stream" and "[output cut:" in str(o.get("text", ""))]
@@ -132,12 +167,104 @@ def reference_reports(source: Path, config, root: Path, log=None) -> dict[str, l
         if message or evidence:
             raise ReferenceFailed(f"the reference solution in {source} fails its own test {gid!r}: "
                                   f"{message or '; '.join(evidence)}")
+    check_givens_leak(order, result, source)
     cache.parent.mkdir(parents=True, exist_ok=True)
     tmp = cache.with_suffix(f".{os.getpid()}.tmp")
     tmp.write_text(json.dumps(result), encoding="utf-8")
     os.replace(tmp, cache)
     _MEMORY[key] = result
     return result
+
+
+def cell_key(cell, index=None) -> str | None:
+    """The name a cell's reports have in the reference's record: a test cell's grade_id, or
+    ``(cell <grade_id>)`` for another instructor cell that takes a given value."""
+    gid = _nbgrader(cell).get("grade_id")
+    if _is_test(cell):
+        return gid
+    if gid or index is not None:
+        return f"(cell {gid or index})"
+    return None
+
+
+def givens_by_cell(reference: dict[str, list[dict]]) -> dict[str, dict]:
+    """{cell key: {given key: encoded value}}: what each cell's ``given`` calls take from the
+    reference, delivered to the kernel only while that cell runs (:class:`grader.integrity.GuardedExecute`)."""
+    givens_of(reference)  # (one key, one value: checked)
+    out: dict[str, dict] = {}
+    for cell, reports in reference.items():
+        for r in reports:
+            if r.get("given"):
+                out.setdefault(cell, {})[r["key"]] = r["value"]
+    return out
+
+
+def _float_leaves(value) -> list[np.ndarray]:
+    """The float arrays and numbers inside a decoded value (dicts, lists and tuples opened)."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (np.ndarray, np.floating, float)) and not isinstance(item, bool):
+            array = np.asarray(item)
+            if array.dtype.kind == "f" and array.size and np.all(np.isfinite(array)) \
+                    and not np.all(array == np.round(array)):   # (integers, one-hot targets: inputs, not answers)
+                out.append(array)
+    return out
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> bool:
+    return any(a.shape == c.shape and np.allclose(a, c, rtol=1e-9, atol=1e-12)
+               for c in ((b, b.T) if b.ndim == 2 else (b,)))
+
+
+def check_givens_leak(order: list[str], reference: dict[str, list[dict]], source: Path) -> None:
+    """Refuse a notebook whose ``given`` values would hand a kernel the answer of a test not yet
+    graded: a value a cell takes from the reference (delivered while that cell runs) must not be
+    what that cell's test, or any later test, grades. ``order`` is the cell keys in notebook order."""
+    inputs = {key: [leaf for r in reference.get(key, []) if r.get("given") for leaf in _float_leaves(_decoded(r))]
+              for key in order}
+    # what a test grades, less what it hands the student's function itself (db = dz: the test's own
+    # input is its answer, and delivering it earlier gives nothing away)
+    graded = {key: [leaf for r in reference.get(key, []) if not r.get("given") and not r.get("context")
+                    for leaf in _float_leaves(_decoded(r)) if not any(_same(leaf, x) for x in inputs[key])]
+              for key in order}
+    for i, key in enumerate(order):
+        for r in reference.get(key, []):
+            if not r.get("given"):
+                continue
+            for leaf in _float_leaves(_decoded(r)):
+                for later in order[i:]:
+                    if any(_same(leaf, answer) for answer in graded[later]):
+                        raise ReferenceFailed(
+                            f"in {source}, the value {r['key']!r} that {key!r} takes from the reference is what the "
+                            f"test {later!r} grades, and a kernel would read it before that test is graded: compute "
+                            f"it from the test's own inputs, or move {later!r} before {key!r}.")
+
+
+def unused_givens(source: str) -> list[str]:
+    """Names a test's code assigns from ``given(...)`` and never reads: a value delivered to the kernel
+    for nothing (and, when it is the test's own answer, handed over; check_givens_leak cannot tell an
+    input from an unused value)."""
+    import ast
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    assigned = [t.id for node in ast.walk(tree) if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", None) == "given" for t in node.targets if isinstance(t, ast.Name)]
+    loaded = {n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)}
+    return [name for name in assigned if name not in loaded]
+
+
+def _decoded(report: dict):
+    try:
+        return decode(report.get("value", {}))
+    except (KeyError, ValueError, TypeError):
+        return None
 
 
 def givens_of(reference: dict[str, list[dict]]) -> dict:
@@ -263,7 +390,7 @@ def judge(expected: list[dict], got: list[dict]) -> tuple[str | None, list[str]]
             return f"the test stopped before it could check {k} (the error above says why).", evidence
         try:
             value = decode(seen[k].get("value", {}))
-        except (KeyError, ValueError, TypeError):
+        except Exception:  # whatever the kernel sent: a value the grader cannot read is a wrong value
             value = Unreportable("value that could not be read")
         check = r.get("check")
         if isinstance(check, dict) and "name" in check:
@@ -275,7 +402,11 @@ def judge(expected: list[dict], got: list[dict]) -> tuple[str | None, list[str]]
             except (KeyError, TypeError, ValueError, IndexError, AttributeError) as err:
                 message = f"{k} could not be checked ({type(err).__name__}: {err}); it is not what the test expects."
         else:
-            message = compare(k, value, decode(r["value"]), r.get("tol", "ANALYTIC"), r.get("wrong"), context)
+            expected_value = decode(r["value"])
+            try:
+                message = compare(k, value, expected_value, r.get("tol", "ANALYTIC"), r.get("wrong"), context)
+            except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as err:
+                message = f"{k} could not be compared with what the test expects ({type(err).__name__}): it is not right."
         if message:
             return message, evidence
     return None, evidence
@@ -301,7 +432,7 @@ class ProvideGivens(NbGraderPreprocessor):
     def preprocess(self, nb, resources):
         source, root = _source_of(self.config, resources["nbgrader"])
         if source.exists():
-            resources[GIVENS_KEY] = givens_of(reference_reports(source, self.config, root, self.log))
+            resources[GIVENS_KEY] = givens_by_cell(reference_reports(source, self.config, root, self.log))
         return nb, resources
 
 
@@ -360,4 +491,5 @@ class Verdicts(NbGraderPreprocessor):
         return nb, resources
 
 
-__all__ = ["Verdicts", "ProvideGivens", "apply_verdict", "is_judged", "reference_reports", "judge", "compare", "givens_of", "ReferenceFailed"]
+__all__ = ["Verdicts", "ProvideGivens", "apply_verdict", "is_judged", "reference_reports", "judge", "compare", "givens_of", "givens_by_cell",
+           "cell_key", "check_givens_leak", "ReferenceFailed"]

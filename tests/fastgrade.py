@@ -28,8 +28,8 @@ from jupyter_client.manager import start_new_kernel
 from nbgrader.utils import determine_grade
 from traitlets.config import Config
 
-from course.report import GIVEN_ENV
-from grader.integrity import _is_test, split_test
+from course.report import GIVEN_ENV, MIME
+from grader.integrity import HIDDEN, KEEP, RUN, _is_test, cell_plan, hidden_outputs, protected_names
 from grader.verdicts import apply_verdict, givens_of, is_judged, reference_reports
 
 # ``%reset -f`` (the namespace cleared as a fresh kernel has it) without the two full garbage
@@ -102,8 +102,8 @@ class SharedKernel:
 
         def hook(msg):
             kind = msg["header"]["msg_type"]
-            if kind == "clear_output":
-                outputs.clear()
+            if kind == "clear_output":  # (reports stay, as in GuardedExecute)
+                outputs[:] = [o for o in outputs if MIME in (o.get("data") or {})]
             elif kind in ("stream", "display_data", "execute_result", "error"):
                 outputs.append(nbformat.v4.output_from_msg(msg))
 
@@ -123,20 +123,31 @@ class SharedKernel:
     def code_cells(nb) -> list:
         return [c for c in nb.cells if c.cell_type == "code" and c.source.strip()]
 
-    @staticmethod
-    def _parts(cell) -> list[str]:
-        """What the kernel runs for a cell: a test cell's visible part and each hidden part on their
-        own (so a hidden part runs even when the visible check failed), any other cell whole."""
-        return (split_test(cell.source) if _is_test(cell) else None) or [cell.source]
+    _protect: set = set()
+
+    def _parts(self, cell) -> list[str]:
+        """What the kernel runs for a cell, as GuardedExecute runs it (grader.integrity.cell_plan): a
+        test cell's visible part and its hidden part on their own, the hidden part through
+        course.report.run_hidden, an instructor's cell followed by its keep()."""
+        return [code for _, code in cell_plan(cell, self._protect)]
+
+    def _kept(self, cell, outputs: list[list]) -> list[list]:
+        """Each part's outputs as GuardedExecute keeps them (a hidden part's reports and errors only;
+        nothing of a keep())."""
+        kinds = [kind for kind, _ in cell_plan(cell, self._protect)]
+        return [hidden_outputs(out) if kind == HIDDEN else [] if kind == KEEP else out
+                for kind, out in zip(kinds, outputs)]
 
     def _score(self, cell, outputs: list[list], messages: dict | None = None) -> tuple | None:
         """(grade_id, (score, max)) of a test cell whose parts gave ``outputs``, judged as autograde
         judges it; None for other cells. Records the cell's messages in ``messages`` (by default
         ``self.messages``)."""
+        kinds = [kind for kind, _ in cell_plan(cell, self._protect)]
+        outputs = self._kept(cell, outputs)
         cell.outputs = [o for part in outputs for o in part]
         if not _is_test(cell):
             return None
-        visible = outputs[0] if split_test(cell.source) else []
+        visible = outputs[0] if kinds and kinds[0] == RUN and len(kinds) > 1 else []
         grade_id = cell.metadata["nbgrader"]["grade_id"]
         expected = self.reference.get(grade_id)
         if is_judged(expected):
@@ -155,6 +166,7 @@ class SharedKernel:
         (or only until every test in ``stop_after`` has been scored).  ``self.messages`` then holds,
         per test cell, the visible check's error text and the grader's verdict message."""
         self.run(RESET)
+        self._protect = protected_names(nb)
         self.position = None
         scores = {}
         self.messages = {}
@@ -177,6 +189,7 @@ class SharedKernel:
         every test cell run so far (advanced to the end, they are ``nb``'s grade())."""
         if self.position is None:
             self.run(RESET)
+            self._protect = protected_names(nb)
             self.position = 0
             self.prefix_scores, self.prefix_messages = {}, {}
         assert upto >= self.position, "advance() only goes forward"

@@ -68,6 +68,13 @@ HABITS = {
     "their function wrapped with functools.wraps": (
         "", "import functools\ndef traced(f):\n    @functools.wraps(f)\n    def inner(*a, **k):\n"
             "        return f(*a, **k)\n    return inner\n{fn} = traced({fn})"),
+    # (issue 26) names a hidden test must never pick up from the notebook, and a live plot that clears
+    "a helper of their own named report": ("def report(label, value):\n    print(f'{label}: {value}')",
+                                           "report('{fn}', 'defined')"),
+    "a live display that clears itself on every call": (
+        "", "import functools\nfrom IPython.display import clear_output\n_plain_{fn} = {fn}\n"
+            "@functools.wraps(_plain_{fn})\ndef {fn}(*args, **kwargs):\n"
+            "    clear_output(wait=True)\n    print('working...')\n    return _plain_{fn}(*args, **kwargs)"),
 }
 CELL_MAGICS = {name for name, (before, _) in HABITS.items() if before.startswith("%%")}
 PER_CELL = 3

@@ -121,6 +121,58 @@ import sys
 for _ in range(300):
     print("z" * 100_000, flush=True)
 ''',
+        # (issue 26) the values a test takes from the reference, looked up before the test grades them
+        "harvest-givens": r'''
+import glob, json, os
+from course.report import decode
+def _answer(*args, **kwargs):
+    found = {}
+    for path in [os.environ.get("COURSE_GIVEN_FILE") or ""] + glob.glob("/run/**/*.json", recursive=True) \
+            + glob.glob(os.path.expanduser("~/**/*.json"), recursive=True):
+        try:
+            found.update(json.load(open(path)))
+        except (OSError, ValueError):
+            pass
+    print("HARVESTED", len(found))
+    for key, value in found.items():
+        value = decode(value)
+        if hasattr(value, "shape") and args and getattr(args[0], "shape", None) == value.shape:
+            return value
+    return next((decode(v) for v in found.values()), None)
+for _name in ("loss_backward", "sigmoid_backward", "weight_backward", "bias_backward", "input_backward",
+              "weight_backward_loops", "backward"):
+    globals()[_name] = _answer
+''',
+        # (issue 26) the hidden tests' text, printed while they run and kept to print later
+        "hook-print": r'''
+def _show(info):
+    print("HOOKED", info.raw_cell)
+get_ipython().events.register("pre_run_cell", _show)
+''',
+        "hook-keep": r'''
+_kept = []
+def _keep(info):
+    if "HIDDEN" in info.raw_cell:
+        _kept.append(info.raw_cell)
+    elif _kept:
+        print("KEPT", _kept.pop(0))
+get_ipython().events.register("pre_run_cell", _keep)
+''',
+        # (issue 26) 500 MiB in 1 MiB lines; a report nested past any parser's limit
+        "flood-mib-lines": '''
+for _ in range(500):
+    print("w" * (1 << 20))
+''',
+        "deep-report": r'''
+from IPython.display import display
+def _deep(*args, **kwargs):
+    display({"application/vnd.backprop-course.report+json": "[" * 200000 + "]" * 200000, "text/plain": ""}, raw=True)
+    display({"application/vnd.backprop-course.report+json": {"key": ["no"], "value": 1}, "text/plain": ""}, raw=True)
+    return float("nan")
+for _name in ("loss_backward", "sigmoid_backward", "weight_backward", "bias_backward", "input_backward",
+              "weight_backward_loops", "backward"):
+    globals()[_name] = _deep
+''',
         "files": f'''
 with open("notes-{MARKER}.txt", "w") as f:
     f.write("written by the kernel")
@@ -224,6 +276,15 @@ def grade_attacks(root: Path) -> dict:
         write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
                                                                               replace={first_answer: code})})
     write_submission(root, "blank", ASSIGNMENT, {name: build_submission(src, rel, blank=True)})
+    # honest habits that once cost points: a helper named report, a scalar sigmoid (issue 26)
+    honest = build_submission(src, rel)
+    for cell in honest.cells:
+        if cell.get("metadata", {}).get("nbgrader", {}).get("grade_id") == first_answer:
+            cell.source = ("import math\ndef sigmoid(z):\n    return 1 / (1 + math.exp(-z))\n"
+                           "def report(label, value):\n    print(label, value)\nreport('sigmoid(0)', sigmoid(0))\n\n"
+                           + cell.source)
+    write_submission(root, "honest-habits", ASSIGNMENT, {name: honest})
+    links(root, name, src, rel)
     before = course_hashes(root)
     sampler = Sampler()
     sampler.start()
@@ -241,6 +302,31 @@ def grade_attacks(root: Path) -> dict:
     return {"root": root, "check": check, "before": before, "after": course_hashes(root), "sampler": sampler,
             "leftovers": leftovers, "received": listener.received, "name": name,
             "seconds": finished - started}
+
+
+LINKED = {"link-notebook", "link-folder"}   # refused whole: the notebook or the folder is a link
+LINKS = {"gb.db": "../../../gradebook.db", "answers.json": f"../../../source/{ASSIGNMENT}/{{name}}",
+         "all": f"../../../source/{ASSIGNMENT}", "nested/deeper.txt": "../../../../nbgrader_config.py"}
+
+
+def links(root: Path, name: str, src, rel) -> None:
+    """Submissions that are, or hold, symbolic links into the course (an unpacked archive): the
+    notebook itself, the assignment's folder, and other files (whose code reads them)."""
+    sub = root / "submitted"
+    folder = sub / "link-notebook" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (folder / name).symlink_to(f"../../../source/{ASSIGNMENT}/{name}")
+    (folder / "timestamp.txt").write_text("2026-11-21 12:00:00.000000 UTC\n")
+    (sub / "link-folder").mkdir()
+    (sub / "link-folder" / ASSIGNMENT).symlink_to(f"../../source/{ASSIGNMENT}")
+    reader = "import os\nfor p in " + repr(sorted(LINKS)) + (
+        ":\n    try:\n        print('READ', p, open(p, 'rb').read(64) if os.path.isfile(p) else os.listdir(p))\n"
+        "    except OSError as e:\n        print('READ', p, type(e).__name__)\n")
+    write_submission(root, "link-files", ASSIGNMENT, {name: build_submission(src, rel, blank=True,
+                                                                           replace={first_answer_cell(src): reader})})
+    for path, target in LINKS.items():
+        (sub / "link-files" / ASSIGNMENT / path).parent.mkdir(parents=True, exist_ok=True)
+        (sub / "link-files" / ASSIGNMENT / path).symlink_to(target.format(name=name))
 
 
 def grade_attacks_in_parallel(root: Path) -> dict:
@@ -517,3 +603,98 @@ def test_reap_stops_the_sandboxes_of_a_dead_grader_and_removes_their_homes():
         grader.kill()
         grader.wait()
 
+
+
+# -- issue 26: holes found by an outside attack set, each checked from outside the kernel ----------
+def flagged(root, student) -> bool:
+    from nbgrader.api import Gradebook
+    from grader.instructor import database_url
+    with Gradebook(database_url(root)) as gb:
+        return any(nb.flagged for nb in gb.find_submission(ASSIGNMENT, student).notebooks)
+
+
+def feedback_text(attacked, student) -> str:
+    import html
+    import re
+    page = next((attacked["root"] / "feedback" / student / ASSIGNMENT).glob("*.html")).read_text()
+    return html.unescape(re.sub(r"<[^>]+>", "", page))
+
+
+def hidden_test_lines(attacked) -> set[str]:
+    src = nbformat.read(attacked["root"] / "source" / ASSIGNMENT / attacked["name"], as_version=4)
+    lines = set()
+    for cell in src.cells:
+        if "### BEGIN HIDDEN TESTS" in cell.source:
+            hidden = cell.source[cell.source.index("### BEGIN HIDDEN TESTS"):]
+            lines |= {line.strip() for line in hidden.splitlines() if len(line.strip()) >= 16}
+    return lines
+
+
+def test_values_from_the_reference_cannot_be_harvested(attacked):
+    """A blank whose functions return what they find in the file of given values earned 5 of 19 on
+    this assignment when every given value was there from the start."""
+    assert sum(scores(attacked["root"], "harvest-givens").values()) == 0
+    assert "HARVESTED" in outputs_text(autograded(attacked, "harvest-givens"))  # the attack ran
+
+
+def test_the_hidden_tests_text_never_reaches_feedback(attacked):
+    lines = hidden_test_lines(attacked)
+    assert len(lines) > 20
+    for student, mark in (("hook-print", "HOOKED"), ("hook-keep", "KEPT")):
+        text = feedback_text(attacked, student)
+        assert mark in text, student   # the hook ran and printed
+        leaked = [line for line in lines if line in text or repr(line)[1:-1] in text]
+        assert leaked == [], (student, leaked[:3])
+
+
+def test_a_flood_in_mib_lines_keeps_the_grader_small_and_is_flagged(attacked):
+    """500 lines of 1 MiB: nbgrader autograde once held 1.5 GiB; 600 MiB is the bound (all attacks)."""
+    assert attacked["sampler"].grader_rss < 600 * 2 ** 20
+    assert flagged(attacked["root"], "flood-mib-lines")
+    assert "flood-mib-lines" in attacked["check"].graded and scores(attacked["root"], "victim")
+
+
+def test_a_report_nested_too_deep_is_judged_and_flagged(attacked):
+    assert "deep-report" in attacked["check"].graded
+    assert scores(attacked["root"], "deep-report") and sum(scores(attacked["root"], "deep-report").values()) == 0
+    assert flagged(attacked["root"], "deep-report")
+
+
+def test_honest_habits_keep_full_marks(attacked):
+    """A helper of the student's own named report, and a scalar sigmoid: hidden tests use neither."""
+    root = attacked["root"]
+    assert scores(root, "honest-habits") == scores(root, "victim")
+    assert not flagged(root, "honest-habits")
+
+
+def test_links_in_a_submission_are_never_followed(attacked):
+    root, problems = attacked["root"], "\n".join(attacked["check"].problems)
+    for student in LINKED:   # refused, with one sentence, and not graded
+        assert f"submitted/{student}/{ASSIGNMENT}" in problems and "is a symbolic link" in problems
+        assert student in attacked["check"].skipped
+    text = outputs_text(autograded(attacked, "link-files"))
+    for path in LINKS:
+        assert f"READ {path} FileNotFoundError" in text, path
+    assert sum(scores(root, "link-files").values()) == 0 and flagged(root, "link-files")
+    for folder in (root / "autograded" / "link-files" / ASSIGNMENT, root / "feedback" / "link-files" / ASSIGNMENT):
+        assert sorted(p.name for p in folder.rglob("*")) == sorted([attacked["name"].replace(
+            ".ipynb", ".html" if "feedback" in str(folder) else ".ipynb"), "timestamp.txt"]), folder
+    aside = root / "submitted" / "link-files" / f".not-graded-{ASSIGNMENT}"
+    assert sorted(str(p.relative_to(aside)) for p in aside.rglob("*") if p.is_symlink()) == sorted(LINKS)
+
+
+def test_links_are_refused_under_plain_nbgrader_too(tmp_path):
+    """The course's Autograde.pre_convert_hook: a linked notebook is taken out of the list nbgrader
+    grades, other links are set aside before nbgrader copies anything, and each is named."""
+    from grader.stage import STAGED, make_pre_convert
+    folder = tmp_path / "submitted" / "eve" / ASSIGNMENT
+    folder.mkdir(parents=True)
+    (tmp_path / "secret.db").write_text("hidden")
+    (folder / "mine.ipynb").write_text("{}")
+    (folder / "linked.ipynb").symlink_to("../../../secret.db")
+    (folder / "data.csv").symlink_to("../../../secret.db")
+    notebooks = [str(folder / "mine.ipynb"), str(folder / "linked.ipynb")]
+    make_pre_convert("sqlite://", tmp_path)(assignment=ASSIGNMENT, student="eve", notebooks=notebooks)
+    assert notebooks == [str(folder / "mine.ipynb")]
+    assert sorted(p.name for p in folder.iterdir()) == ["mine.ipynb"]
+    assert len(STAGED[str(folder)]) == 2 and all("symbolic link" in s for s in STAGED[str(folder)])

@@ -137,3 +137,37 @@ def test_a_given_name_means_one_value():
     assert givens_of({"t1": [rep("cache", np.ones(2), **one)], "t2": [rep("cache", np.ones(2), **one)]})
     with pytest.raises(ReferenceFailed, match="give them different names"):
         givens_of({"t1": [rep("cache", np.ones(2), **one)], "t2": [rep("cache", np.zeros(2), **one)]})
+
+
+def test_a_given_value_that_a_test_still_to_come_grades_is_refused():
+    """(issue 26) given values reach the kernel while their cell runs: none may be an answer not yet graded."""
+    from pathlib import Path
+    from grader.verdicts import ReferenceFailed, check_givens_leak, givens_by_cell
+    one = {"given": True, "context": True}
+    dz = np.array([0.25, -0.5, 1.75])
+    ok = {"test_dz": [rep("dz", dz)], "test_dW": [rep("upstream dz", dz, **one), rep("dW", np.outer(dz, dz + 0.5))]}
+    check_givens_leak(["test_dz", "test_dW"], ok, Path("nb.ipynb"))   # graded before it is given: fine
+    with pytest.raises(ReferenceFailed, match="is what the test 'test_dz' grades"):
+        check_givens_leak(["test_dW", "test_dz"], ok, Path("nb.ipynb"))
+    # a value a test takes and never uses is refused from its code (its data cannot tell it from an input)
+    from grader.verdicts import unused_givens
+    assert unused_givens("_c = given('cache', f)\n_dz = given('dz', g)\nreport('dz', h(_c))") == ["_dz"]
+    assert unused_givens("_c = given('cache', f)\nreport('dz', h(_c))") == []
+    # a test's own input may be its answer (db = dz): handing it to an earlier test gives nothing away
+    db = {"test_a": [rep("upstream dz", dz, **one), rep("a", dz + 1.5)], "test_db": [rep("upstream dz", dz, **one),
+                                                                                     rep("db", dz)]}
+    check_givens_leak(["test_a", "test_db"], db, Path("nb.ipynb"))
+    assert givens_by_cell(ok) == {"test_dW": {"upstream dz": ok["test_dW"][0]["value"]}}
+
+
+def test_unreadable_reports_are_judged_not_raised():
+    """(issue 26) nested past the parser, a key that is no string, a value that is no array: a wrong
+    answer and evidence, never an exception in the grader."""
+    from grader.verdicts import _readable, judge
+    expected = [rep("dW", np.ones(3))]
+    for bad in (_readable("[" * 100_000 + "]" * 100_000), _readable({"key": ["x"], "value": 1}),
+                {"key": "dW", "value": {"t": "ndarray", "dtype": "<f8", "shape": [10 ** 9, 10 ** 9], "b64": ""}},
+                {"key": "dW", "value": {"t": "list", "items": [{"t": "float", "b64": "@@"}]}},
+                {"key": "dW", "value": {"t": "ndarray", "dtype": "O", "shape": [3], "b64": "AAAA"}}):
+        message, evidence = judge(expected, [bad])
+        assert message, bad
