@@ -75,7 +75,7 @@ def hidden_lines(nb) -> list[str]:
         if cell.cell_type == "code" and BEGIN in cell.source:
             for line in cell.source[cell.source.find(BEGIN):].splitlines():
                 line = line.strip()
-                if len(line) >= 16 and line != END:
+                if len(line) >= 16:
                     lines |= {line, repr(line)[1:-1]}
     return sorted(lines, key=len, reverse=True)
 

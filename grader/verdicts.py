@@ -344,7 +344,11 @@ def compare(key: str, got, expected, tol: str = "ANALYTIC", wrong: dict | None =
         return None
     except CheckFailed as failure:
         # the hidden test's expected numbers stay with the grader; shapes, sizes and diagnoses do not
-        return re.sub(r"(got [^,\n]+), expected [-+0-9.eE]+(?=\n|$)", r"\1", str(failure))
+        message = re.sub(r"(got [^,\n]+), expected [-+0-9.eE]+(?=\n|$)", r"\1", str(failure))
+        if getattr(got, "dtype", None) in (np.float32, np.float16) and getattr(expected, "dtype", None) == np.float64:
+            message += (f"\n{key} is {got.dtype} (about {np.finfo(got.dtype).precision} digits), where float64 is "
+                        f"expected: compute in float64, numpy's default.")
+        return message
 
 
 def _kind(value) -> str:

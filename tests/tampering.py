@@ -208,9 +208,9 @@ CODE_TAMPERING = {
     "the report function sends zeros": plain(
         "import course.report, numpy as np\nencode = course.report.encode\n"
         "course.report.encode = lambda v, _depth=0: encode(np.zeros_like(v) if isinstance(v, np.ndarray) else v, _depth)"),
-    "reports every value twice": plain(
-        "report_once = report\ndef report(*args, **kwargs):\n    report_once(*args, **kwargs)\n"
-        "    report_once(*args, **kwargs)"),
+    "reports every value twice": plain(  # (the toolkit's own: hidden tests never see a notebook's report)
+        "import course.report\nreport_once = course.report.report\ndef _twice(*args, **kwargs):\n"
+        "    report_once(*args, **kwargs)\n    report_once(*args, **kwargs)\ncourse.report.report = _twice"),
     "subprocess reached through the grading package": plain(
         "try:\n    import grader.grade as g\n    g.subprocess.run(['sh', '-c', 'echo pwned'])\nexcept ImportError as e:\n    print(e)"),
     "exits the kernel": plain("import os\nos._exit(0)"),
