@@ -105,18 +105,24 @@ class Unreportable:
 
 
 def report(key: str, value, *, tol: str = "ANALYTIC", wrong: dict | None = None, context: bool = False,
-           check: dict | None = None) -> None:
+           check: dict | None = None, composed_as: str | None = None) -> None:
     """Hand ``value`` to the grader under ``key`` (see the module docstring).
 
     ``check`` (``{"name": ..., "args": [context keys], "kwargs": {...}}``) asks the grader to judge a
     property of the value with one of its functions instead of comparing it with the reference's
     (a random initialisation, a trained network).
+
+    ``composed_as`` names the report of a composed function (a backward pass built from the student's
+    steps) that this value -- the student's own steps chained by the test -- also makes right: a
+    composition is judged as a composition, so a step's mistake is charged once, in the step's test.
     """
     from IPython.display import display
 
     payload = {"key": str(key), "value": encode(value), "tol": tol, "wrong": wrong or {}, "context": bool(context)}
     if check:
         payload["check"] = check
+    if composed_as:
+        payload.update(context=True, composed_as=str(composed_as))
     display({MIME: payload, "text/plain": f"(reported to the grader: {key})"}, raw=True)
 
 

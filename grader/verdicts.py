@@ -409,11 +409,47 @@ def judge(expected: list[dict], got: list[dict]) -> tuple[str | None, list[str]]
             expected_value = decode(r["value"])
             try:
                 message = compare(k, value, expected_value, r.get("tol", "ANALYTIC"), r.get("wrong"), context)
+                if message:
+                    message = _composed(k, value, r, got, message)
             except (ValueError, TypeError, OverflowError, RecursionError, MemoryError) as err:
                 message = f"{k} could not be compared with what the test expects ({type(err).__name__}): it is not right."
         if message:
             return message, evidence
     return None, evidence
+
+
+def _composed(key: str, value, expected: dict, got: list[dict], message: str) -> str | None:
+    """A composed function's value that differs from the reference's is still right when it equals
+    the student's own steps chained by the test (reported ``composed_as`` this key): the steps'
+    mistakes cost their own tests, not this one again. A chain that is all zeros (or not finite)
+    earns nothing this way."""
+    chained = [r for r in got if r.get("composed_as") == key and isinstance(r.get("value"), dict)]
+    if len(chained) != 1:
+        return message
+    try:
+        chain = decode(chained[0]["value"])
+    except Exception:
+        return message
+    leaves = _float_leaves(chain) + [np.asarray(v, dtype=float) for v in _all_leaves(chain)]
+    if not leaves or not all(np.all(np.isfinite(v)) for v in leaves) or not any(np.any(v != 0) for v in leaves):
+        return message
+    if compare(key, value, chain, expected.get("tol", "ANALYTIC")) is None:
+        return None
+    return message
+
+
+def _all_leaves(value) -> list:
+    """Every number or numeric array inside a decoded value."""
+    out, stack = [], [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, (np.ndarray, np.number, float, int)) and not isinstance(item, bool):
+            out.append(item)
+    return out
 
 
 def failure_output(message: str) -> NotebookNode:

@@ -171,3 +171,20 @@ def test_unreadable_reports_are_judged_not_raised():
                 {"key": "dW", "value": {"t": "ndarray", "dtype": "O", "shape": [3], "b64": "AAAA"}}):
         message, evidence = judge(expected, [bad])
         assert message, bad
+
+
+def test_a_composition_is_judged_as_a_composition():
+    """(issue 26) backward built from the student's steps: right when it equals the reference, or the
+    student's own steps chained by the test (a step's mistake is charged in the step's test); a chain
+    of zeros earns nothing."""
+    from grader.verdicts import judge
+    right, steps_wrong = np.array([1.0, -2.0]), np.array([0.5, -1.0])
+    expected = [rep("dW", right), {**rep("dW chained", right), "context": True, "composed_as": "dW"}]
+
+    def chained(value):
+        return {**rep("dW chained", value), "context": True, "composed_as": "dW"}
+    assert judge(expected, [rep("dW", right), chained(steps_wrong)]) == (None, [])
+    assert judge(expected, [rep("dW", steps_wrong), chained(steps_wrong)]) == (None, [])
+    assert judge(expected, [rep("dW", steps_wrong), chained(right)])[0]           # the composition is wrong
+    assert judge(expected, [rep("dW", np.zeros(2)), chained(np.zeros(2))])[0]   # zeros everywhere: nothing
+    assert judge(expected, [rep("dW", steps_wrong)])[0]                         # no chain: the reference decides
