@@ -1,10 +1,13 @@
 """Arrays that can only be read one entry at a time, for the exercises written with index loops.
 
-``loops_only(a)`` wraps a numpy array so that a function given it can use ``A.shape``, ``len(A)``
-and scalar indexing ``A[i, j]`` / ``v[i]`` (a Python float), and nothing else: slicing, ``@``,
-arithmetic, iteration, ``np.`` functions and numpy conversion all raise :class:`LoopsOnly` with
-a message that says so. Vectorised code therefore cannot run on it, whoever wrote it and however,
-and no test has to read a student's code to know that an exercise was written with loops.
+``loops_only(a)`` wraps a numpy array so that a function given it can read it the ways index-loop
+code reads an array -- ``A[i, j]`` or ``A[i][j]`` (a Python float), ``for row in A``, ``zip`` and
+``enumerate`` over it, ``len(A)``, ``A.shape``, ``A.ndim``, ``A.size``, ``np.shape(A)``, and
+``np.zeros_like(A)`` for a result of its own -- and nothing that does the loops' work: slices,
+index arrays, ``@``, arithmetic on whole arrays, numpy's functions and conversion to numpy all
+raise :class:`LoopsOnly`, with a message saying what is allowed. A row (``A[i]``, ``for row in
+A``) is itself loops-only. Vectorised code therefore cannot run on it, whoever wrote it and
+however, and no test has to read a student's code to know that an exercise was written with loops.
 
 The wrapped values are a private float64 copy: the caller's array is never changed, and writing
 into the wrapper is refused (a function builds its result in an array of its own, e.g.
@@ -18,7 +21,12 @@ import numpy as np
 
 __all__ = ["LoopArray", "LoopsOnly", "loops_only", "unwrap"]
 
-MESSAGE = "this exercise is written with index loops: use A[i, j] inside for loops"
+MESSAGE = ("this exercise is written with index loops. Allowed: A[i, j] or A[i][j] (one number), "
+           "for row in A, zip(...) and enumerate(...) over arrays, len(A), A.shape, A.size, "
+           "np.shape(A), np.zeros_like(A) or np.zeros(A.shape) for your result")
+SHAPE_FUNCTIONS = {"shape": lambda a: a.shape, "ndim": lambda a: a.ndim, "size": lambda a: a.size}
+# result buffers of the same shape: they hold no value of the input, so they do no work for the loops
+LIKE_FUNCTIONS = {"zeros_like": np.zeros, "ones_like": np.ones, "empty_like": np.zeros}
 
 
 class LoopsOnly(TypeError):
@@ -26,12 +34,11 @@ class LoopsOnly(TypeError):
 
 
 def _refuse(what: str):
-    raise LoopsOnly(f"{what} is not available here: {MESSAGE} (A.shape gives the sizes; "
-                    f"build results in np.zeros(...) of your own).")
+    raise LoopsOnly(f"{what} does the work the loops should do, so it is not available here: {MESSAGE}.")
 
 
 class LoopArray:
-    """A read-only array of floats that supports ``.shape``, ``.ndim``, ``len`` and ``A[i, j]`` only."""
+    """A read-only array of floats that index loops can read and nothing else can (module docstring)."""
 
     __slots__ = ("_data",)
 
@@ -49,19 +56,29 @@ class LoopArray:
     def ndim(self) -> int:
         return self._data.ndim
 
+    @property
+    def size(self) -> int:
+        return int(self._data.size)
+
     def __len__(self) -> int:
         if self._data.ndim == 0:
-            _refuse("len() of a scalar")
+            raise LoopsOnly(f"len() of a single number: {MESSAGE}.")
         return self._data.shape[0]
 
     def __getitem__(self, index):
         idx = index if isinstance(index, tuple) else (index,)
-        if len(idx) != self._data.ndim or not all(
+        if len(idx) > self._data.ndim or not all(
                 isinstance(i, numbers.Integral) and not isinstance(i, bool) for i in idx):
-            _refuse(f"indexing with {index!r} (a slice, a row or an index array) on an array of shape "
-                    f"{self._data.shape}; one entry at a time, with {self._data.ndim} integer "
-                    f"ind{'ex' if self._data.ndim == 1 else 'ices'},")
-        return float(self._data[idx])
+            _refuse(f"indexing with {index!r} (a slice, an index array, or more indices than the "
+                    f"{self._data.ndim} of an array of shape {self._data.shape})")
+        if len(idx) == self._data.ndim:
+            return float(self._data[idx])
+        return LoopArray(self._data[idx])   # a row (A[i], then A[i][j]): loops-only as well
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise LoopsOnly(f"iterating over a single number: {MESSAGE}.")
+        return (self[i] for i in range(self._data.shape[0]))
 
     def __repr__(self) -> str:
         return f"loops_only({np.array2string(self._data, separator=', ')})"
@@ -78,13 +95,10 @@ class LoopArray:
     # -- what is refused -----------------------------------------------------------------------
     def __setitem__(self, index, value):
         raise LoopsOnly("this input is read-only: build your result in an array of your own, "
-                        "e.g. out = np.zeros(A.shape), and write into out[i, j].")
+                        "e.g. out = np.zeros(A.shape) or np.zeros_like(A), and write into out[i, j].")
 
     def __setattr__(self, name, value):
         raise LoopsOnly(f"this input is read-only ({name} cannot be set).")
-
-    def __iter__(self):
-        _refuse("iterating over the array (for row in A)")
 
     def __array__(self, *args, **kwargs):
         _refuse("converting to a numpy array (np.array, np.asarray, np.sum, ...)")
@@ -93,7 +107,12 @@ class LoopArray:
         _refuse(f"np.{getattr(ufunc, '__name__', 'ufunc')}(...) on a whole array")
 
     def __array_function__(self, func, types, args, kwargs):
-        _refuse(f"np.{getattr(func, '__name__', 'function')}(...)")
+        name = getattr(func, "__name__", "function")
+        if name in SHAPE_FUNCTIONS and args and args[0] is self:
+            return SHAPE_FUNCTIONS[name](self)
+        if name in LIKE_FUNCTIONS and args and args[0] is self:
+            return LIKE_FUNCTIONS[name](self._data.shape, dtype=kwargs.get("dtype") or float)
+        _refuse(f"np.{name}(...)")
 
     def __float__(self):
         _refuse("float() of a whole array")

@@ -385,8 +385,8 @@ def hidden_outputs(outputs: list, made: set[int] = frozenset()) -> list:
     return kept
 
 
-MAX_MESSAGE_MB = 16   # the largest message the grader takes from a kernel (a report may be 8 MB)
-RECEIVE_QUEUE = 8     # messages ZeroMQ holds for the grader before the kernel's side has to wait
+MAX_MESSAGE_MB = 4    # the largest message the grader takes from a kernel (the course's largest report: 1.3 MB)
+RECEIVE_QUEUE = 100   # messages ZeroMQ holds for the grader (a logger flushes every line: bursts of small ones)
 
 
 def limited_context() -> zmq.asyncio.Context:
@@ -684,10 +684,10 @@ class GuardedExecute(Execute):
                                     f"the {self.memory_limit_mb} MiB memory limit); the cells after it were not run.")
             return cell, resources
         except CellTimeoutError as error:
-            if "IOPub" in str(error):  # its messages stopped arriving: one was over MAX_MESSAGE_MB
-                self._kernel_died(cell, f"The kernel sent more output at once than the grader takes (over "
-                                        f"{MAX_MESSAGE_MB} MiB in one message) and its messages stopped arriving; "
-                                        f"it was shut down and the cells after it were not run.")
+            if "IOPub" in str(error):  # its messages stopped arriving (one over MAX_MESSAGE_MB, or a flood)
+                self._kernel_died(cell, f"The kernel's output stopped arriving (a message over {MAX_MESSAGE_MB} MiB, "
+                                        f"or far more output at once than the grader queues); it was shut down and "
+                                        f"the cells after it were not run.")
             else:
                 self._kernel_died(cell, "This cell did not finish in time and the kernel did not stop when "
                                         "interrupted; it was shut down and the cells after it were not run.")

@@ -650,7 +650,7 @@ def test_the_hidden_tests_text_never_reaches_feedback(attacked):
 def test_a_flood_in_mib_lines_keeps_the_grader_small(attacked):
     """500 lines of 1 MiB: nbgrader autograde once held 1.5 GiB; 600 MiB is the bound (all attacks)."""
     assert attacked["sampler"].grader_rss < 600 * 2 ** 20
-    # (a message over the grader's 16 MiB is dropped unread: what arrives is cut, nothing is held)
+    # (a message over the grader's 4 MiB is dropped unread: what arrives is cut, nothing is held)
     assert "flood-mib-lines" in attacked["check"].graded and scores(attacked["root"], "victim")
     assert autograded(attacked, "flood-mib-lines").cells and \
         (attacked["root"] / "autograded" / "flood-mib-lines" / ASSIGNMENT / attacked["name"]).stat().st_size < 3 * 2 ** 20
