@@ -173,4 +173,45 @@ VARIANTS = {
                   ("[0] * y_std + y_mean", "[0]"), ("lr, batch_size, epochs = 0.5, 32, 30", "lr, batch_size, epochs = 0.001, 32, 30")],
         "loses": ["test_fit"],
     },
+    # -- honest index-loop styles (issue 26 item 8, issue 27 item 6): they keep every point ----------
+    "forward_loops: W1[j][k], enumerate, zip over rows (honest style)": {
+        "cell": "forward_loops",
+        "code": ("def forward_loops(x, W1, W2):\n    z1 = np.zeros(len(W1[0]))\n    for j, xj in enumerate(x):\n"
+                 "        for k in range(len(W1[j])):\n            z1[k] += xj * W1[j][k]\n    a1 = np.zeros_like(z1)\n"
+                 "    for k, zk in enumerate(z1):\n        a1[k] = sigmoid(zk)\n    y_hat = np.zeros(np.shape(W2)[1])\n"
+                 "    for k, (ak, row) in enumerate(zip(a1, W2)):\n        for i, w in enumerate(row):\n"
+                 "            y_hat[i] += ak * w\n    return {'z1': z1, 'a1': a1, 'y_hat': y_hat}"),
+        "loses": [],
+        "keeps": ["test_forward_loops"],
+    },
+    "grad_y_hat: for a, b in zip(y_hat, y) (honest style)": {
+        "cell": "grad_y_hat",
+        "code": ("def grad_y_hat(cache, y):\n    dy_hat = np.zeros(len(y))\n"
+                 "    for i, (a, b) in enumerate(zip(cache['y_hat'], y)):\n        dy_hat[i] = a - b\n    return dy_hat"),
+        "loses": [],
+        "keeps": ["test_grad_y_hat"],
+    },
+    "grad_W2: np.size, enumerate, dW2[k][i] (honest style)": {
+        "cell": "grad_W2",
+        "code": ("def grad_W2(cache, dy_hat):\n    a1 = cache['a1']\n    dW2 = np.zeros((np.size(a1), np.size(dy_hat)))\n"
+                 "    for k, a in enumerate(a1):\n        for i, d in enumerate(dy_hat):\n            dW2[k][i] = a * d\n"
+                 "    return dW2"),
+        "loses": [],
+        "keeps": ["test_grad_W2"],
+    },
+    "grad_a1: for row in W2 with a sum over zip (honest style)": {
+        "cell": "grad_a1",
+        "code": ("def grad_a1(dy_hat, W2):\n    da1 = np.zeros(len(W2))\n    for k, row in enumerate(W2):\n"
+                 "        da1[k] = sum(d * w for d, w in zip(dy_hat, row))\n    return da1"),
+        "loses": [],
+        "keeps": ["test_grad_a1"],
+    },
+    "grad_W1: range(len(...)), np.shape, x[j] * dz1[k] (honest style)": {
+        "cell": "grad_W1",
+        "code": ("def grad_W1(cache, dz1):\n    x = cache['x']\n    dW1 = np.zeros((np.shape(x)[0], len(dz1)))\n"
+                 "    for j in range(len(x)):\n        for k in range(len(dz1)):\n            dW1[j][k] = x[j] * dz1[k]\n"
+                 "    return dW1"),
+        "loses": [],
+        "keeps": ["test_grad_W1"],
+    },
 }

@@ -125,4 +125,12 @@ VARIANTS = {
     return grads''')],
         "loses": ["test_backward"],
     },
+    "weight_backward_loops: enumerate over a_prev and dz, dW[i][j] (honest style)": {
+        "cell": "weight_backward_loops",
+        "code": ("def weight_backward_loops(dz, cache, l):\n    a_prev = cache[f'a{l - 1}']\n"
+                 "    dW = np.zeros((len(a_prev), len(dz)))\n    for i, a in enumerate(a_prev):\n"
+                 "        for j, d in enumerate(dz):\n            dW[i][j] = a * d\n    return dW"),
+        "loses": [],
+        "keeps": ["test_dW_loops"],
+    },
 }
