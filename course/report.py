@@ -143,7 +143,7 @@ def given(key: str, compute):
     from IPython.display import display
 
     display({MIME: {"key": str(key), "value": encode(value), "given": True, "context": True},
-             "text/plain": f"(given by the reference: {key})"}, raw=True)
+             "text/plain": f"({key}: computed here; when graded, the reference solution's value is used)"}, raw=True)
     return value
 
 
