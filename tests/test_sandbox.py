@@ -124,24 +124,40 @@ for _ in range(300):
         # (issue 26) the values a test takes from the reference, looked up before the test grades them
         "harvest-givens": r'''
 import glob, json, os
+import numpy as np
 from course.report import decode
-def _answer(*args, **kwargs):
+def _found():
     found = {}
     for path in [os.environ.get("COURSE_GIVEN_FILE") or ""] + glob.glob("/run/**/*.json", recursive=True) \
             + glob.glob(os.path.expanduser("~/**/*.json"), recursive=True):
         try:
-            found.update(json.load(open(path)))
-        except (OSError, ValueError):
+            found.update({k: decode(v) for k, v in json.load(open(path)).items()})
+        except (OSError, ValueError, TypeError):
             pass
     print("HARVESTED", len(found))
+    return found
+def _same(a, b):
+    a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    return a.shape == b.shape and np.allclose(a, b)
+def _tag(found, y_hat):  # which hidden network this call is about: its forward cache
     for key, value in found.items():
-        value = decode(value)
-        if hasattr(value, "shape") and args and getattr(args[0], "shape", None) == value.shape:
-            return value
-    return next((decode(v) for v in found.values()), None)
-for _name in ("loss_backward", "sigmoid_backward", "weight_backward", "bias_backward", "input_backward",
-              "weight_backward_loops", "backward"):
-    globals()[_name] = _answer
+        if key.startswith("the forward cache") and isinstance(value, dict) and _same(value.get("y_hat"), y_hat):
+            return key[len("the forward cache"):]
+def loss_backward(y_hat, y):
+    found = _found()
+    return found.get("the reference dy_hat" + str(_tag(found, y_hat)))
+def sigmoid_backward(da, cache, l):
+    found = _found()
+    return found.get(f"the reference dz{l}" + str(_tag(found, cache["y_hat"])))
+def input_backward(dz, params, l):
+    found = _found()
+    for key, value in found.items():
+        if key.startswith(f"the reference dz{l} for") and _same(value, dz):
+            return found.get(key.replace(f"dz{l}", f"da{l - 1}"))
+def weight_backward(dz, cache, l):
+    found = _found()
+    return found.get(f"the reference dW{l}" + str(_tag(found, cache["y_hat"])))
+weight_backward_loops = weight_backward
 ''',
         # (issue 26) the hidden tests' text, printed while they run and kept to print later
         "hook-print": r'''
@@ -273,8 +289,10 @@ def grade_attacks(root: Path) -> dict:
     first_answer = first_answer_cell(src)
     write_submission(root, "victim", ASSIGNMENT, {name: build_submission(src, rel)})
     for student, code in attacks(listener.port).items():
+        # (the harvest's functions in every answer cell that defines one: the blank's stubs come later)
+        cells = HARVESTING if student == "harvest-givens" else {first_answer}
         write_submission(root, student, ASSIGNMENT, {name: build_submission(src, rel, blank=True,
-                                                                              replace={first_answer: code})})
+                                                                              replace={c: code for c in cells})})
     write_submission(root, "blank", ASSIGNMENT, {name: build_submission(src, rel, blank=True)})
     # honest habits that once cost points: a helper named report, a scalar sigmoid (issue 26)
     honest = build_submission(src, rel)
@@ -304,6 +322,7 @@ def grade_attacks(root: Path) -> dict:
             "seconds": finished - started}
 
 
+HARVESTING = {"loss_backward", "sigmoid_backward", "weight_backward_loops", "weight_backward", "input_backward"}
 LINKED = {"link-notebook", "link-folder"}   # refused whole: the notebook or the folder is a link
 LINKS = {"gb.db": "../../../gradebook.db", "answers.json": f"../../../source/{ASSIGNMENT}/{{name}}",
          "all": f"../../../source/{ASSIGNMENT}", "nested/deeper.txt": "../../../../nbgrader_config.py"}
@@ -700,3 +719,54 @@ def test_links_are_refused_under_plain_nbgrader_too(tmp_path):
     assert notebooks == [str(folder / "mine.ipynb")]
     assert sorted(p.name for p in folder.iterdir()) == ["mine.ipynb"]
     assert len(STAGED[str(folder)]) == 2 and all("symbolic link" in s for s in STAGED[str(folder)])
+
+
+def _descendants_peak(proc, stop, peak):
+    """Peak resident memory of ``proc`` and its descendants that are not kernels (the grading
+    processes: nbgrader autograde, grader.grade and its workers), sampled every 50 ms."""
+    import psutil as ps
+    root = ps.Process(proc.pid)
+    while not stop.is_set():
+        try:
+            procs = [root] + root.children(recursive=True)
+        except ps.Error:
+            break
+        for p in procs:
+            try:
+                cmd = " ".join(p.cmdline())
+                if any(k in cmd for k in ("ipykernel_launcher", "bwrap", "prlimit", "setpriv")):
+                    continue
+                peak[0] = max(peak[0], p.memory_info().rss)
+            except ps.Error:
+                pass
+        time.sleep(0.05)
+
+
+@pytest.mark.parametrize("grader", ["nbgrader autograde", "grader.grade"])
+def test_the_grader_stays_small_while_a_kernel_prints_500_mib(grader, generated_course, tmp_path):
+    """500 lines of 1 MiB, printed faster than one flush: with the default kernel limits (4 GiB), the
+    grading process once held 1.5 GiB. Checked from outside: the peak resident memory of the grading
+    processes, a victim graded in the same run."""
+    import shutil
+    import subprocess
+    import sys
+
+    root = tmp_path / "course"
+    shutil.copytree(generated_course, root)
+    (name, (src, rel)), = release_notebooks(root, ASSIGNMENT).items()
+    flood = "for _ in range(500):\n    print('f' * (1 << 20))"
+    write_submission(root, "flood", ASSIGNMENT, {name: build_submission(src, rel, blank=True,
+                                                                       replace={first_answer_cell(src): flood})})
+    write_submission(root, "victim", ASSIGNMENT, {name: build_submission(src, rel)})
+    command = ([sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"] if grader == "nbgrader autograde"
+               else [sys.executable, "-m", "grader.grade", ASSIGNMENT, "--course-dir", str(root), "--workers", "2"])
+    proc = subprocess.Popen(command, cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    stop, peak = threading.Event(), [0]
+    sampler = threading.Thread(target=_descendants_peak, args=(proc, stop, peak), daemon=True)
+    sampler.start()
+    out, _ = proc.communicate(timeout=600)
+    stop.set()
+    sampler.join()
+    assert sum(scores(root, "victim").values()) > 0, out[-2000:]
+    assert scores(root, "flood") is not None and sum(scores(root, "flood").values()) == 0
+    assert peak[0] < 600 * 2 ** 20, f"{grader}: {peak[0] / 2 ** 20:.0f} MiB"
