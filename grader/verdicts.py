@@ -199,8 +199,8 @@ def givens_by_cell(reference: dict[str, list[dict]]) -> dict[str, dict]:
     return out
 
 
-def _float_leaves(value) -> list[np.ndarray]:
-    """The float arrays and numbers inside a decoded value (dicts, lists and tuples opened)."""
+def _numeric_leaves(value) -> list[np.ndarray]:
+    """Every number or numeric array inside a decoded value (dicts, lists and tuples opened), as arrays."""
     out, stack = [], [value]
     while stack:
         item = stack.pop()
@@ -208,12 +208,16 @@ def _float_leaves(value) -> list[np.ndarray]:
             stack.extend(item.values())
         elif isinstance(item, (list, tuple)):
             stack.extend(item)
-        elif isinstance(item, (np.ndarray, np.floating, float)) and not isinstance(item, bool):
-            array = np.asarray(item)
-            if array.dtype.kind == "f" and array.size and np.all(np.isfinite(array)) \
-                    and not np.all(array == np.round(array)):   # (integers, one-hot targets: inputs, not answers)
-                out.append(array)
+        elif isinstance(item, (np.ndarray, np.number, float, int)) and not isinstance(item, bool):
+            out.append(np.asarray(item))
     return out
+
+
+def _float_leaves(value) -> list[np.ndarray]:
+    """The finite, not integer-valued float arrays and numbers inside a decoded value (integers and
+    one-hot targets are inputs, not answers)."""
+    return [a for a in _numeric_leaves(value) if a.dtype.kind == "f" and a.size and np.all(np.isfinite(a))
+            and not np.all(a == np.round(a))]
 
 
 def _same(a: np.ndarray, b: np.ndarray) -> bool:
@@ -430,26 +434,12 @@ def _composed(key: str, value, expected: dict, got: list[dict], message: str) ->
         chain = decode(chained[0]["value"])
     except Exception:
         return message
-    leaves = _float_leaves(chain) + [np.asarray(v, dtype=float) for v in _all_leaves(chain)]
+    leaves = [np.asarray(v, dtype=float) for v in _numeric_leaves(chain)]
     if not leaves or not all(np.all(np.isfinite(v)) for v in leaves) or not any(np.any(v != 0) for v in leaves):
         return message
     if compare(key, value, chain, expected.get("tol", "ANALYTIC")) is None:
         return None
     return message
-
-
-def _all_leaves(value) -> list:
-    """Every number or numeric array inside a decoded value."""
-    out, stack = [], [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            stack.extend(item.values())
-        elif isinstance(item, (list, tuple)):
-            stack.extend(item)
-        elif isinstance(item, (np.ndarray, np.number, float, int)) and not isinstance(item, bool):
-            out.append(item)
-    return out
 
 
 def failure_output(message: str) -> NotebookNode:
